@@ -1,0 +1,51 @@
+/**
+ * Durations as Prometheus writes them: unit-suffixed numbers, largest unit first,
+ * each unit at most once (`1h30m`, `500ms`). A bare number is refused, as in
+ * Prometheus, because "60" could mean seconds or milliseconds.
+ */
+
+const UNITS: ReadonlyArray<readonly [string, number]> = [
+  ["y", 365 * 24 * 3600_000],
+  ["w", 7 * 24 * 3600_000],
+  ["d", 24 * 3600_000],
+  ["h", 3600_000],
+  ["m", 60_000],
+  ["s", 1000],
+  ["ms", 1],
+];
+
+// One optional group per unit, in UNITS order, so units must come largest first.
+const PATTERN = new RegExp(`^${UNITS.map(([u]) => `(?:(\\d+)${u})?`).join("")}$`);
+
+/** Milliseconds, or undefined when `s` is not a duration. Zero is a valid result here. */
+export function durationMs(s: string): number | undefined {
+  const match = s === "" ? null : PATTERN.exec(s);
+  if (!match) return undefined;
+  let total = 0;
+  UNITS.forEach(([, ms], i) => {
+    const n = match[i + 1];
+    if (n !== undefined) total += Number(n) * ms;
+  });
+  return Number.isSafeInteger(total) ? total : undefined;
+}
+
+/** Milliseconds of a Prometheus-style duration; undefined when invalid or zero. */
+export function parseDuration(s: string): number | undefined {
+  const ms = durationMs(s);
+  return ms === 0 ? undefined : ms;
+}
+
+/** The shortest Prometheus-style spelling of `ms` (90000 -> "1m30s"), for messages and logs. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  let rest = ms;
+  let out = "";
+  for (const [unit, size] of UNITS) {
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  return out;
+}
