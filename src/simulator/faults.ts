@@ -1,0 +1,105 @@
+/** Injected faults: their schema, their queue per workspace, and the answers they give. */
+import { z } from "zod";
+import type { ReleasePackagePage } from "../model";
+import { sendError, sendRaw, waitForCloseOr, type SimContext } from "./http";
+import type { WorkspaceData } from "./store";
+import type { Fault } from "./types";
+
+const times = z.number().int().positive().optional();
+
+export const faultSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("server_error"), status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(), html: z.boolean().optional(), times }),
+  z.strictObject({ kind: z.literal("throttle"), retryAfter: z.string().min(1).optional(), times }),
+  z.strictObject({ kind: z.literal("slow"), delayMs: z.number().int().nonnegative().max(600_000), times }),
+  z.strictObject({ kind: z.literal("hang"), times }),
+  z.strictObject({ kind: z.literal("malformed_json"), times }),
+  z.strictObject({
+    kind: z.literal("wrong_shape"),
+    variant: z.enum(["data_not_array", "total_not_number", "timestamp_not_number", "not_an_object"]),
+    times,
+  }),
+  z.strictObject({ kind: z.literal("html"), times }),
+  z.strictObject({ kind: z.literal("status"), status: z.number().int().min(400).max(599), errorCode: z.string().min(1), errorMsg: z.string().optional(), times }),
+]);
+
+/** Validates a fault from an untyped source (HTTP control route or a test's literal); throws with the reasons. */
+export function checkFault(input: unknown): Fault {
+  const parsed = faultSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`invalid fault: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
+  return parsed.data;
+}
+
+/** Takes the fault that answers this request, counting down (and dropping) one with `times`. */
+export function takeFault(ws: WorkspaceData): Fault | undefined {
+  const fault = ws.faults[0];
+  if (!fault) return undefined;
+  if (fault.times !== undefined) {
+    if (fault.times <= 1) ws.faults.shift();
+    else ws.faults[0] = { ...fault, times: fault.times - 1 };
+  }
+  return fault;
+}
+
+const HTML_ERROR_PAGE = (status: number): string =>
+  `<!DOCTYPE html>\n<html><head><title>${status} Error</title></head><body><center><h1>${status} Error</h1></center><hr><center>nginx</center></body></html>\n`;
+
+const HTML_LOGIN_PAGE =
+  `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Huawei Cloud</title></head>` +
+  `<body><div id="app">Loading...</div><script src="/static/app.js"></script></body></html>\n`;
+
+/**
+ * Faults that answer on their own, without the real result. Returns true when the request is
+ * answered (or abandoned); false when the real answer should follow (a slow fault after its delay,
+ * or a fault that corrupts the real answer, see corruptAnswer).
+ */
+export async function answerFault(ctx: SimContext, fault: Fault): Promise<boolean> {
+  switch (fault.kind) {
+    case "server_error": {
+      const status = fault.status ?? 500;
+      if (fault.html) sendRaw(ctx, status, "text/html; charset=utf-8", HTML_ERROR_PAGE(status));
+      else sendError(ctx, status, "DLF.0100", "Internal server error, please try again later.");
+      return true;
+    }
+    case "throttle":
+      if (fault.retryAfter !== undefined) ctx.set("Retry-After", fault.retryAfter);
+      sendError(ctx, 429, "APIGW.0308", "The throttling threshold has been reached.");
+      return true;
+    case "slow":
+      return (await waitForCloseOr(ctx.res, fault.delayMs)) === "closed";
+    case "hang":
+      await waitForCloseOr(ctx.res);
+      return true;
+    case "html":
+      sendRaw(ctx, 200, "text/html; charset=utf-8", HTML_LOGIN_PAGE);
+      return true;
+    case "status":
+      sendError(ctx, fault.status, fault.errorCode, fault.errorMsg ?? `Simulated error ${fault.errorCode}.`);
+      return true;
+    case "malformed_json":
+    case "wrong_shape":
+      return false;
+  }
+}
+
+/** The real page's JSON, bent the way the fault says. */
+export function corruptAnswer(fault: Fault, page: ReleasePackagePage): string | undefined {
+  if (fault.kind === "malformed_json") {
+    const json = JSON.stringify(page);
+    // Any proper prefix of a JSON object is invalid JSON.
+    return json.slice(0, Math.max(1, Math.floor(json.length / 2)));
+  }
+  if (fault.kind !== "wrong_shape") return undefined;
+  switch (fault.variant) {
+    case "data_not_array":
+      return JSON.stringify({ data: { items: page.data }, total: page.total });
+    case "total_not_number":
+      return JSON.stringify({ data: page.data, total: String(page.total) });
+    case "timestamp_not_number": {
+      const sample = page.data.length > 0 ? page.data : [{ package_id: "0", deploy_status: 1, apply_timestamp: 0, deploy_timestamp: 0 }];
+      const data = sample.map((p) => ({ ...p, apply_timestamp: new Date(p.apply_timestamp).toISOString() }));
+      return JSON.stringify({ data, total: Math.max(page.total, data.length) });
+    }
+    case "not_an_object":
+      return JSON.stringify(page.data);
+  }
+}
