@@ -5,7 +5,7 @@ export const ALGORITHM = "SDK-HMAC-SHA256";
 
 export interface SignableRequest {
   method: string;
-  /** Path only, without query string, as sent (already percent-encoded or not: segments are decoded then re-encoded). */
+  /** Path only, without query string, exactly as sent on the wire (segments are encoded again, as the official SDKs do). */
   path: string;
   query?: Record<string, string | number | Array<string | number>>;
   /** Headers to sign; names in any case. `X-Sdk-Date` must be among them. */
@@ -45,18 +45,10 @@ export function uriEncode(value: string): string {
   return out;
 }
 
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 export function canonicalUri(path: string): string {
   const encoded = path
     .split("/")
-    .map((segment) => uriEncode(safeDecode(segment)))
+    .map((segment) => uriEncode(segment))
     .join("/");
   return encoded.endsWith("/") ? encoded : encoded + "/";
 }

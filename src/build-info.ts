@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface BuildInfo {
+  version: string;
+  revision: string;
+}
+
+/** Version from package.json, revision written at build time (`unknown` outside a git checkout). */
+export function readBuildInfo(distDir: string): BuildInfo {
+  const read = (file: string): Record<string, unknown> => {
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  const pkg = read(join(distDir, "..", "package.json"));
+  const built = read(join(distDir, "build-info.json"));
+  return {
+    version: typeof pkg.version === "string" ? pkg.version : "unknown",
+    revision: typeof built.revision === "string" ? built.revision : "unknown",
+  };
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/** The entry point: the only module that touches `process` (argv, env, signals, exit codes). */
+import { readFileSync } from "node:fs";
+import { Config, loadConfig, redactConfig } from "./config";
+import { ConfigError } from "./errors";
+import { Flags, USAGE, parseFlags } from "./flags";
+import { createLogger } from "./logger";
+import { readBuildInfo } from "./build-info";
+import { parseShardFlags } from "./shard";
+import { run } from "./main";
+import { startDemo } from "./demo";
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_CONFIG = 2;
+
+const sources = { env: process.env, readFile: (path: string) => readFileSync(path, "utf8") };
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`dataarts-exporter: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const build = readBuildInfo(__dirname);
+  const flags = parseFlags(process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (flags.version) {
+    process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
+    return;
+  }
+  const shard = parseShardFlags({ shard: flags.shard, totalShards: flags.totalShards, hostname: process.env.HOSTNAME });
+  if (flags.demo) return startInDemo(flags, build, shard);
+  const config = loadConfig(flags.configFile, sources);
+  if (flags.configCheck) {
+    process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
+    return;
+  }
+  await serve(flags, config, () => loadConfig(flags.configFile, sources), build, shard);
+}
+
+async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>, shard: ReturnType<typeof parseShardFlags>) {
+  const demo = await startDemo();
+  const running = await serve(flags, demo.config, () => demo.config, build, shard, demo.stop);
+  process.stdout.write(
+    `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
+      `  metrics:  ${running}${flags.telemetryPath}\n  overview: ${running}/\nPress Ctrl+C to stop.\n\n`,
+  );
+}
+
+async function serve(
+  flags: Flags,
+  config: Config,
+  readConfig: () => Config,
+  build: ReturnType<typeof readBuildInfo>,
+  shard: ReturnType<typeof parseShardFlags>,
+  onStop: () => Promise<void> = async () => {},
+): Promise<string> {
+  const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
+  logger.debug({ config: redactConfig(config) }, "config loaded");
+  const running = await run({ flags, config, readConfig, logger, build, shard }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
+    throw err;
+  });
+  process.on("SIGHUP", () => void running.reload());
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    void Promise.all([running.stop(), onStop()]).finally(() => process.exit(EXIT_OK));
+    // Shutdown must not hang on a stuck connection.
+    setTimeout(() => process.exit(EXIT_OK), 1000).unref();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  return running.url;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) fail(EXIT_CONFIG, err.problems.length > 1 ? `invalid configuration:\n  ${err.problems.join("\n  ")}` : err.message);
+  fail(EXIT_FAILURE, `unexpected error: ${(err as Error)?.message ?? String(err)}`);
+});

@@ -1,0 +1,256 @@
+import type { Logger } from "pino";
+import { ApiError } from "./errors";
+import { Clock } from "./clock";
+import type { Config, ProjectConfig } from "./config";
+import { DataArtsClient, RequestEvent } from "./client";
+import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "./auth";
+import { IamTokenProvider } from "./token";
+import { ReleasePackagePager } from "./paging";
+import { Limiter } from "./limiter";
+import { Job, Scheduler, Timers } from "./scheduler";
+import { Transport } from "./transport";
+import { pollWorkspace } from "./poller";
+import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./state";
+import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics";
+import { ScrapeCache } from "./scrape";
+import { discoverWorkspaces } from "./discovery";
+
+export interface ExporterDeps {
+  clock: Clock;
+  timers: Timers;
+  random: () => number;
+  transport: Transport;
+  logger: Logger;
+  build: { version: string; revision: string };
+  shard: { ordinal: number; total: number };
+  /** Whether this shard polls the workspace; all of them without sharding. */
+  owns: (projectId: string, workspaceId: string) => boolean;
+}
+
+interface ProjectRuntime {
+  config: ProjectConfig;
+  client: DataArtsClient;
+  pager: ReleasePackagePager;
+  /** Workspaces found by discovery (id → name), kept across refreshes that fail. */
+  discovered: Map<string, string>;
+}
+
+interface PolledWorkspace {
+  key: WorkspaceKey;
+  intervalMs: number;
+  project: ProjectRuntime;
+}
+
+/** Wires config → API clients → poller → state → metrics. Owns no HTTP server and never touches `process`. */
+export class Exporter {
+  private config: Config;
+  private projects = new Map<string, ProjectRuntime>();
+  private workspaces = new Map<string, PolledWorkspace>();
+  private readonly states = new Map<string, WorkspaceState>();
+  private readonly api = new ApiMetrics();
+  private readonly limiter: Limiter;
+  private readonly scheduler: Scheduler;
+  private reload = { successful: true, lastSuccessMs: 0 };
+  readonly cache: ScrapeCache;
+
+  constructor(
+    config: Config,
+    private readonly deps: ExporterDeps,
+  ) {
+    this.config = config;
+    this.limiter = new Limiter(config.polling.concurrency);
+    this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
+    this.cache = new ScrapeCache({
+      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render(),
+      live: () => renderAges(this.workspaceStates(), this.deps.clock.now(), this.config.metrics.packageSeries),
+    });
+  }
+
+  start(): void {
+    this.apply(this.config);
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  /** Applies a new, valid config without dropping what is served. */
+  reloadWith(config: Config): void {
+    this.apply(config);
+  }
+
+  /** A reload was asked for but the config was not valid: the old one keeps running. */
+  reloadFailed(): void {
+    this.reload = { ...this.reload, successful: false };
+    this.cache.invalidate();
+  }
+
+  workspaceStates(): WorkspaceState[] {
+    return [...this.workspaces.keys()].map((id) => this.states.get(id)!).filter(Boolean);
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  private info(): ExporterInfo {
+    return {
+      ...this.deps.build,
+      nodejsVersion: process.version,
+      reloadSuccessful: this.reload.successful,
+      lastReloadSuccessMs: this.reload.lastSuccessMs,
+      shard: this.deps.shard,
+    };
+  }
+
+  private apply(config: Config): void {
+    const previous = this.projects;
+    this.config = config;
+    this.limiter.setMax(config.polling.concurrency);
+    this.projects = new Map(
+      config.projects.map((p) => [p.projectId, this.projectRuntime(p, previous.get(p.projectId))] as const),
+    );
+    this.reload = { successful: true, lastSuccessMs: this.deps.clock.now() };
+    this.refreshWorkspaces();
+  }
+
+  private projectRuntime(config: ProjectConfig, old: ProjectRuntime | undefined): ProjectRuntime {
+    const client: DataArtsClient = new DataArtsClient({
+      projectId: config.projectId,
+      endpoint: config.endpoint,
+      auth: this.authenticator(config, (): DataArtsClient => client),
+      transport: this.deps.transport,
+      clock: this.deps.clock,
+      timeoutMs: this.config.polling.timeoutMs,
+      random: this.deps.random,
+      onRequest: (e) => this.onRequest(e),
+      limit: (fn) => this.limiter.run(fn),
+    });
+    const sameDiscovery = old?.config.discover?.instanceId === config.discover?.instanceId;
+    return {
+      config,
+      client,
+      pager: new ReleasePackagePager(client, this.config.polling.pagination),
+      discovered: sameDiscovery && old ? old.discovered : new Map(),
+    };
+  }
+
+  private authenticator(config: ProjectConfig, client: () => DataArtsClient): Authenticator {
+    const auth = config.auth;
+    switch (auth.type) {
+      case "aksk":
+        return new AkSkAuthenticator(auth, config.projectId, this.deps.clock);
+      case "token":
+        return new StaticTokenAuthenticator(auth.token);
+      case "password":
+        return new PasswordAuthenticator(
+          new IamTokenProvider({ ...auth, projectId: config.projectId }, (url, body) => client().sendIam(url, body), this.deps.clock),
+        );
+    }
+  }
+
+  /** Recomputes the polled set from config and discovery, keeping the state of workspaces that stay. */
+  private refreshWorkspaces(): void {
+    const next = new Map<string, PolledWorkspace>();
+    for (const project of this.projects.values()) {
+      const { projectId, region } = project.config;
+      const add = (workspaceId: string, name: string, intervalMs: number) => {
+        const id = stateId({ projectId, workspaceId });
+        if (next.has(id) || !this.deps.owns(projectId, workspaceId)) return;
+        next.set(id, { key: { projectId, workspaceId, name, region }, intervalMs, project });
+      };
+      for (const ws of project.config.workspaces) add(ws.id, ws.name, ws.intervalMs);
+      for (const [id, name] of project.discovered) add(id, name || id, this.config.polling.intervalMs);
+    }
+    for (const id of this.states.keys()) if (!next.has(id)) this.states.delete(id);
+    for (const [id, ws] of next) {
+      const state = this.states.get(id);
+      this.states.set(id, state ? { ...state, key: ws.key } : initialState(ws.key));
+    }
+    this.workspaces = next;
+    this.api.retain(new Set(this.projects.keys()), new Set(next.keys()));
+    this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
+    this.cache.invalidate();
+  }
+
+  private pollJobs(): Job[] {
+    return [...this.workspaces].map(([id, ws]) => ({ id: `poll:${id}`, intervalMs: ws.intervalMs, run: () => this.poll(id) }));
+  }
+
+  private discoveryJobs(): Job[] {
+    return [...this.projects.values()].flatMap((p) => {
+      const discover = p.config.discover;
+      if (!discover) return [];
+      const id = `discover:${p.config.projectId}/${discover.instanceId}`;
+      return [{ id, intervalMs: discover.refreshMs, firstDelayMs: 0, run: () => this.discover(p) }];
+    });
+  }
+
+  private async discover(project: ProjectRuntime): Promise<void> {
+    const instanceId = project.config.discover!.instanceId;
+    try {
+      const found = await discoverWorkspaces(project.client, instanceId);
+      if (this.projects.get(project.config.projectId) !== project) return;
+      project.discovered = new Map(found.map((w) => [w.id, w.name]));
+      this.deps.logger.info({ project_id: project.config.projectId, instance_id: instanceId, workspaces: found.length }, "workspaces discovered");
+      this.refreshWorkspaces();
+    } catch (err) {
+      const fields = err instanceof ApiError ? err.toLog() : { err: String(err) };
+      this.deps.logger.warn({ project_id: project.config.projectId, instance_id: instanceId, ...fields }, "workspace discovery failed; keeping the last list");
+    }
+  }
+
+  private async poll(id: string): Promise<void> {
+    const ws = this.workspaces.get(id);
+    const before = this.states.get(id);
+    if (!ws || !before) return;
+    const { clock, logger } = this.deps;
+    const startedMs = clock.now();
+    const labels = { project_id: ws.key.projectId, workspace_id: ws.key.workspaceId, workspace: ws.key.name };
+    try {
+      const snapshot = await pollWorkspace({
+        client: ws.project.client,
+        pager: ws.project.pager,
+        workspaceId: ws.key.workspaceId,
+        packageSeriesLimit: this.config.metrics.packageSeries ? this.config.metrics.packageSeriesLimit : 0,
+        now: startedMs,
+        tracker: before.tracker,
+        previous: before.previous,
+      });
+      this.update(id, (s) => pollSucceeded(s, snapshot, { startedMs, endedMs: clock.now() }));
+      logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
+    } catch (err) {
+      const error = asApiError(err);
+      this.update(id, (s) => pollFailed(s, error.reason, { startedMs, endedMs: clock.now() }, this.config.metrics.staleAfterMs));
+      logger.warn({ ...labels, ...error.toLog() }, "poll failed");
+    }
+  }
+
+  /** Writes a poll's result unless the workspace went away (reload, discovery) meanwhile. */
+  private update(id: string, change: (s: WorkspaceState) => WorkspaceState): void {
+    const state = this.states.get(id);
+    if (!state || !this.workspaces.has(id)) return;
+    this.states.set(id, change(state));
+    this.cache.invalidate();
+  }
+
+  private onRequest(e: RequestEvent): void {
+    const ws = e.workspaceId ? this.workspaces.get(stateId(e)) : undefined;
+    this.api.observe(
+      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? (e.workspaceId ? e.workspaceId : ""), code: e.code },
+      e.durationSeconds,
+    );
+    this.deps.logger.debug(
+      { project_id: e.projectId, workspace_id: e.workspaceId, kind: e.kind, code: e.code, duration_s: e.durationSeconds },
+      "api request",
+    );
+    this.cache.invalidate();
+  }
+
+}
+
+/** Anything a poll throws becomes a reason; a non-API error is a bug in reading the answer. */
+function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError("invalid_response", `unexpected error while polling: ${(err as Error)?.message ?? String(err)}`);
+}

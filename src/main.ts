@@ -1,0 +1,93 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { Config, redactConfig } from "./config";
+import { ConfigError } from "./errors";
+import { Exporter } from "./exporter";
+import { Flags } from "./flags";
+import { BuildInfo } from "./build-info";
+import { ShardConfig, shardOf } from "./shard";
+import { systemClock } from "./clock";
+import { systemTimers } from "./scheduler";
+import { axiosTransport } from "./transport";
+import { close, createApp, listen } from "./server";
+import { renderLandingPage } from "./landing";
+
+export interface RunOptions {
+  flags: Pick<Flags, "listen" | "telemetryPath">;
+  config: Config;
+  /** Reads the config again for a reload; throws ConfigError when it is not valid. */
+  readConfig: () => Config;
+  logger: Logger;
+  build: BuildInfo;
+  shard: ShardConfig;
+}
+
+export interface Running {
+  exporter: Exporter;
+  server: Server;
+  url: string;
+  reload(): Promise<{ ok: true } | { ok: false; message: string }>;
+  stop(): Promise<void>;
+}
+
+/** Starts polling and serving. The one place where the parts are wired together. */
+export async function run(options: RunOptions): Promise<Running> {
+  const { logger, shard } = options;
+  const exporter = new Exporter(options.config, {
+    clock: systemClock,
+    timers: systemTimers,
+    random: Math.random,
+    transport: axiosTransport(),
+    logger,
+    build: options.build,
+    shard: { ordinal: shard.shard, total: shard.totalShards },
+    owns: (projectId, workspaceId) => shard.totalShards <= 1 || shardOf(projectId, workspaceId, shard.totalShards) === shard.shard,
+  });
+
+  const reload = async (): Promise<{ ok: true } | { ok: false; message: string }> => {
+    try {
+      const config = options.readConfig();
+      exporter.reloadWith(config);
+      logger.info({ config: redactConfig(config) }, "config reloaded");
+      return { ok: true };
+    } catch (err) {
+      const message = err instanceof ConfigError ? err.problems.join("; ") : (err as Error).message;
+      exporter.reloadFailed();
+      logger.error({ problems: message }, "config reload rejected; the previous config keeps running");
+      return { ok: false, message };
+    }
+  };
+
+  const app = createApp({
+    telemetryPath: options.flags.telemetryPath,
+    metrics: (gzip) => exporter.cache.body(gzip),
+    landingPage: () =>
+      renderLandingPage(
+        { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now() },
+        exporter.workspaceStates(),
+      ),
+    ready: () => true,
+    reload,
+    logger,
+  });
+  const server = await listen(app, options.flags.listen);
+  exporter.start();
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address === "::" ? "::1" : address.address}]` : address.address === "0.0.0.0" ? "127.0.0.1" : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info(
+    { address: url, telemetry_path: options.flags.telemetryPath, workspaces: exporter.workspaceStates().length, shard: shard.shard, total_shards: shard.totalShards, version: options.build.version },
+    "exporter started",
+  );
+  return {
+    exporter,
+    server,
+    url,
+    reload,
+    stop: async () => {
+      exporter.stop();
+      await close(server);
+    },
+  };
+}

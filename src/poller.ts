@@ -1,0 +1,120 @@
+import { DataArtsClient } from "./client";
+import { ReleasePackagePager } from "./paging";
+import { DeployStatus, MAX_LIMIT, ReleasePackage } from "./model";
+import { FailureTracker, PendingPackage, Snapshot } from "./state";
+
+/** Margin for the service's clock being behind ours when choosing the failure window. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface PollContext {
+  client: DataArtsClient;
+  pager: ReleasePackagePager;
+  workspaceId: string;
+  /** 0 turns the per-package pending series off. */
+  packageSeriesLimit: number;
+  now: number;
+  tracker: FailureTracker;
+  /** When the previous successful poll started, and the oldest release it saw running. */
+  previous?: { startedMs: number; oldestReleasingStartMs?: number };
+}
+
+/** A release's start: its deploy time, or its apply time while the service has none. */
+export function releaseStart(p: ReleasePackage): number {
+  return p.deploy_timestamp > 0 ? p.deploy_timestamp : p.apply_timestamp;
+}
+
+/**
+ * Polls one workspace with a fixed number of requests whatever its size: `total`
+ * with tiny pages for counts, sorting for the oldest, and a `deploy_begin_time`
+ * window for new failures. Only a burst of failures or per-package series page further.
+ */
+export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
+  const { client, workspaceId } = ctx;
+  const query = (filter: Parameters<DataArtsClient["queryReleasePackages"]>[1]) =>
+    client.queryReleasePackages(workspaceId, filter);
+
+  const pending = await pendingPackages(ctx);
+  const releasing = await query({
+    deploy_status_filter: [DeployStatus.releasing],
+    order_column: "deploy_timestamp",
+    sorted_direction: "asc",
+    limit: MAX_LIMIT,
+    offset: 0,
+  });
+  const failed = await query({
+    deploy_status_filter: [DeployStatus.failed],
+    order_column: "deploy_timestamp",
+    sorted_direction: "desc",
+    limit: 1,
+    offset: 0,
+  });
+  const succeeded = await query({ deploy_status_filter: [DeployStatus.succeeded], limit: 1, offset: 0 });
+
+  const oldestReleasingStartMs = minOf(releasing.data.map(releaseStart));
+  const failureWindowStartMs = failureWindowStart(ctx, oldestReleasingStartMs);
+  const recent = await ctx.pager.all(workspaceId, {
+    deploy_status_filter: [DeployStatus.failed],
+    deploy_begin_time: failureWindowStartMs,
+    order_column: "deploy_timestamp",
+    sorted_direction: "desc",
+    limit: MAX_LIMIT,
+  });
+
+  const newest = failed.data[0];
+  return {
+    counts: {
+      pending_review: pending.total,
+      succeeded: succeeded.total,
+      failed: failed.total,
+      releasing: releasing.total,
+    },
+    oldestPendingApplyMs: pending.oldest?.apply_timestamp,
+    oldestReleasingStartMs,
+    lastFailureMs: newest && newest.deploy_timestamp > 0 ? newest.deploy_timestamp : undefined,
+    recentFailures: recent.packages
+      .filter((p) => p.deploy_status === DeployStatus.failed)
+      .map((p) => ({ id: p.package_id, deployMs: p.deploy_timestamp })),
+    failureWindowStartMs,
+    pending: pending.series,
+  };
+}
+
+async function pendingPackages(ctx: PollContext) {
+  const filter = {
+    deploy_status_filter: [DeployStatus.pendingReview],
+    order_column: "apply_timestamp" as const,
+    sorted_direction: "asc" as const,
+  };
+  if (ctx.packageSeriesLimit <= 0) {
+    const page = await ctx.client.queryReleasePackages(ctx.workspaceId, { ...filter, limit: 1, offset: 0 });
+    return { total: page.total, oldest: page.data[0], series: [] as PendingPackage[] };
+  }
+  const limit = Math.min(MAX_LIMIT, ctx.packageSeriesLimit);
+  const all = await ctx.pager.all(ctx.workspaceId, { ...filter, limit }, ctx.packageSeriesLimit);
+  const series = all.packages
+    .map((p) => ({ id: p.package_id, name: p.package_name ?? "", applicant: p.apply_user_name ?? "", applyMs: p.apply_timestamp }))
+    .sort((a, b) => a.applyMs - b.applyMs);
+  return { total: all.total, oldest: all.packages.reduce(olderApply, undefined), series };
+}
+
+function olderApply(a: ReleasePackage | undefined, b: ReleasePackage): ReleasePackage {
+  return a === undefined || b.apply_timestamp < a.apply_timestamp ? b : a;
+}
+
+/**
+ * A package that fails after the last poll was either releasing then (so it started
+ * no earlier than the oldest release seen) or started since. The window never moves
+ * back, so a package outside an earlier window can never be counted late.
+ */
+function failureWindowStart(ctx: PollContext, oldestReleasingNowMs: number | undefined): number {
+  const base = ctx.previous
+    ? minOf([ctx.previous.startedMs - CLOCK_SKEW_MS, ctx.previous.oldestReleasingStartMs])!
+    : minOf([ctx.now - CLOCK_SKEW_MS, oldestReleasingNowMs])!;
+  return Math.max(base, ctx.tracker.windowStartMs ?? 0);
+}
+
+function minOf(values: Array<number | undefined>): number | undefined {
+  let min: number | undefined;
+  for (const v of values) if (v !== undefined && (min === undefined || v < min)) min = v;
+  return min;
+}
