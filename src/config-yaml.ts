@@ -4,7 +4,7 @@
  * string scalars. Expansion happens here, after YAML parsing, so an environment
  * variable can never add keys or change the document's structure.
  */
-import { Document, LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { Document, LineCounter, Scalar, YAMLParseError, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
 
 export type Env = Record<string, string | undefined>;
 
@@ -68,7 +68,7 @@ export function readYamlTree(text: string, env: Env, problems: Problems): Tree |
   if (error) {
     // Only the first: after a syntax error the parser's later complaints are mostly echoes of it.
     const { line, col } = lines.linePos(error.pos[0]);
-    problems.add(error.pos[0], FILE_PATH, `invalid YAML at line ${line}, column ${col}: ${syntaxReason(error.message)}`);
+    problems.add(error.pos[0], FILE_PATH, `invalid YAML at line ${line}, column ${col}: ${syntaxReason(error)}`);
     return undefined;
   }
   const root = doc.contents;
@@ -80,8 +80,10 @@ export function readYamlTree(text: string, env: Env, problems: Problems): Tree |
 }
 
 /** The parser's reason without the source text some messages quote, which may be a secret. */
-function syntaxReason(message: string): string {
-  return message.replace(/^(Invalid escape sequence).*/s, "$1").split(": ")[0] ?? message;
+function syntaxReason(error: YAMLParseError): string {
+  // The parser's own wording here speaks to programmers, not to whoever edits the file.
+  if (error.code === "MULTIPLE_DOCS") return "the file holds more than one YAML document";
+  return error.message.replace(/^(Invalid escape sequence).*/s, "$1").split(": ")[0] ?? error.message;
 }
 
 class TreeBuilder {

@@ -173,7 +173,9 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
   const endpoint = s.url("endpoint", region && cloudUrl("dayu", region), cloudUrl("dayu", "cn-north-4"));
   const authSection = s.section("auth", "required");
   const auth = authSection && readAuth(authSection, region);
-  const workspaces = readWorkspaces(s, polling, (id, path) => checkUnique(seen, projectId, id, path));
+  // Without a valid project ID, duplicates are still looked for within this entry.
+  const scope = projectId ?? s.path;
+  const workspaces = readWorkspaces(s, polling, (id, path) => checkUnique(seen, scope, id, path));
   const discover = readDiscover(s);
   const listed = s.get("workspaces");
   if (!s.has("discover") && (listed === undefined || (listed.kind === "list" && listed.items.length === 0))) {
@@ -188,8 +190,7 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
  * Workspace IDs must be unique within a project ID, also across two entries for the
  * same project (one per DataArts instance), or their series would collide.
  */
-function checkUnique(seen: WorkspaceIds, projectId: string | undefined, id: string, path: string): string | undefined {
-  if (projectId === undefined) return undefined;
+function checkUnique(seen: WorkspaceIds, projectId: string, id: string, path: string): string | undefined {
   const key = `${projectId}/${id}`;
   const first = seen.get(key);
   if (first === undefined) seen.set(key, path);
