@@ -74,8 +74,7 @@ export async function run(options: RunOptions): Promise<Running> {
   const server = await listen(app, options.flags.listen);
   exporter.start();
   const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address === "::" ? "::1" : address.address}]` : address.address === "0.0.0.0" ? "127.0.0.1" : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `http://${displayHost(options.flags.listen.host)}:${address.port}`;
   logger.info(
     { address: url, telemetry_path: options.flags.telemetryPath, workspaces: exporter.workspaceStates().length, shard: shard.shard, total_shards: shard.totalShards, version: options.build.version },
     "exporter started",
@@ -90,4 +89,10 @@ export async function run(options: RunOptions): Promise<Running> {
       await close(server);
     },
   };
+}
+
+/** A host a person can click: localhost when listening on every interface. */
+function displayHost(host: string | undefined): string {
+  if (!host || host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
 }

@@ -1,0 +1,95 @@
+import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "../../src/auth";
+import { DataArtsClient, RequestEvent } from "../../src/client";
+import { DEFAULT_RETRY, RetryPolicy } from "../../src/retry";
+import { IamTokenProvider } from "../../src/token";
+import { axiosTransport } from "../../src/transport";
+import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
+import { ReleasePackage } from "../../src/model";
+import { FakeClock } from "./fake-clock";
+
+export const PROJECT = "0123456789abcdef0123456789abcdef";
+export const WS = "45be704b28cb4f25a39221169fd3e27e";
+
+/** One project with one workspace holding `packages`. */
+export function oneWorkspace(packages: ReleasePackage[] = [], extra: Partial<Scenario["projects"][number]> = {}): Scenario {
+  return { projects: [{ projectId: PROJECT, instanceId: "inst-1", workspaces: [{ id: WS, name: "analytics", packages }], ...extra }] };
+}
+
+export function packages(counts: Parameters<typeof generatePackages>[0]["counts"], now = Date.now(), seed = 7): ReleasePackage[] {
+  return generatePackages({ projectId: PROJECT, workspaceId: WS, counts, now, seed });
+}
+
+export type AuthKind = "aksk" | "password" | "token";
+
+export interface TestClient {
+  client: DataArtsClient;
+  clock: FakeClock;
+  events: RequestEvent[];
+}
+
+/**
+ * A real client over real HTTP to the simulator. Its clock starts at the wall-clock
+ * time (the simulator checks signature dates) but sleeps without waiting.
+ */
+export function clientFor(
+  sim: RunningSimulator,
+  options: { auth?: AuthKind; timeoutMs?: number; retry?: Partial<RetryPolicy>; secretKey?: string; securityToken?: string; token?: string } = {},
+): TestClient {
+  const clock = new FakeClock(Date.now());
+  const events: RequestEvent[] = [];
+  let client: DataArtsClient;
+  const auth = authenticator(options, sim.url, clock, () => client);
+  client = new DataArtsClient({
+    projectId: PROJECT,
+    endpoint: sim.url,
+    auth,
+    transport: axiosTransport(),
+    clock,
+    timeoutMs: options.timeoutMs ?? 2_000,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    random: () => 0.5,
+    onRequest: (e) => events.push(e),
+  });
+  return { client, clock, events };
+}
+
+function authenticator(
+  options: { auth?: AuthKind; secretKey?: string; securityToken?: string; token?: string },
+  iamEndpoint: string,
+  clock: FakeClock,
+  client: () => DataArtsClient,
+): Authenticator {
+  switch (options.auth ?? "aksk") {
+    case "aksk":
+      return new AkSkAuthenticator(
+        { accessKey: SIM_CREDENTIALS.accessKey, secretKey: options.secretKey ?? SIM_CREDENTIALS.secretKey, securityToken: options.securityToken },
+        PROJECT,
+        clock,
+      );
+    case "token":
+      return new StaticTokenAuthenticator(options.token ?? SIM_CREDENTIALS.staticToken);
+    case "password":
+      return new PasswordAuthenticator(
+        new IamTokenProvider(
+          {
+            iamEndpoint, // the simulator serves IAM on its own URL
+            domain: SIM_CREDENTIALS.domain,
+            user: SIM_CREDENTIALS.user,
+            password: SIM_CREDENTIALS.password,
+            projectId: PROJECT,
+          },
+          (url, body) => client().sendIam(url, body),
+          clock,
+        ),
+      );
+  }
+}
+
+export async function withSim<T>(scenario: Scenario, fn: (sim: RunningSimulator) => Promise<T>, offsetMode?: "page" | "offset"): Promise<T> {
+  const sim = await startSimulator({ scenario, offsetMode, port: 0 });
+  try {
+    return await fn(sim);
+  } finally {
+    await sim.close();
+  }
+}

@@ -1,0 +1,127 @@
+import { DeployStatus, ReleasePackage } from "../../src/model";
+import { ReleasePackagePager } from "../../src/paging";
+import { pollWorkspace, releaseStart } from "../../src/poller";
+import { WorkspaceState, initialState, pollSucceeded } from "../../src/state";
+import { RunningSimulator } from "../../src/simulator";
+import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
+
+const key = { projectId: PROJECT, workspaceId: WS, name: "analytics", region: "cn-north-4" };
+
+/** Polls like the exporter does and returns the new state and the requests that poll cost. */
+async function poll(sim: RunningSimulator, state: WorkspaceState, pager: ReleasePackagePager, seriesLimit = 0) {
+  const { client } = clientFor(sim);
+  sim.control.resetCounts();
+  const startedMs = Date.now();
+  const snapshot = await pollWorkspace({
+    client,
+    pager,
+    workspaceId: WS,
+    packageSeriesLimit: seriesLimit,
+    now: startedMs,
+    tracker: state.tracker,
+    previous: state.previous,
+  });
+  const next = pollSucceeded(state, snapshot, { startedMs, endedMs: Date.now() });
+  return { state: next, requests: sim.control.requestCounts()[`${PROJECT}/${WS}`] ?? 0 };
+}
+
+function pagerFor(sim: RunningSimulator, mode: "page" | "offset" | "auto" = "auto") {
+  return new ReleasePackagePager(clientFor(sim).client, mode);
+}
+
+function expected(pkgs: ReleasePackage[]) {
+  const of = (status: number) => pkgs.filter((p) => p.deploy_status === status);
+  return {
+    counts: {
+      pending_review: of(DeployStatus.pendingReview).length,
+      succeeded: of(DeployStatus.succeeded).length,
+      failed: of(DeployStatus.failed).length,
+      releasing: of(DeployStatus.releasing).length,
+    },
+    oldestPending: Math.min(...of(DeployStatus.pendingReview).map((p) => p.apply_timestamp)),
+    oldestReleasing: Math.min(...of(DeployStatus.releasing).map(releaseStart)),
+    lastFailure: Math.max(...of(DeployStatus.failed).map((p) => p.deploy_timestamp)),
+  };
+}
+
+describe("polling a workspace", () => {
+  it.each([10, 10_000, 100_000])("costs at most 5 requests per poll with %i packages, and reads the right values", async (n) => {
+    const share = (f: number) => Math.max(1, Math.round(n * f));
+    const pkgs = packages({ pending_review: share(0.1), succeeded: share(0.7), failed: share(0.1), releasing: share(0.1) });
+    await withSim(oneWorkspace(pkgs), async (sim) => {
+      const pager = pagerFor(sim);
+      const first = await poll(sim, initialState(key), pager);
+      const second = await poll(sim, first.state, pager);
+      expect(first.requests).toBeLessThanOrEqual(5);
+      expect(second.requests).toBeLessThanOrEqual(5);
+      const want = expected(pkgs);
+      expect(second.state.data).toMatchObject({
+        counts: want.counts,
+        oldestPendingApplyMs: want.oldestPending,
+        oldestReleasingStartMs: want.oldestReleasing,
+        lastFailureMs: want.lastFailure,
+      });
+      expect(second.state.failuresTotal).toBe(0);
+    });
+  });
+
+  it.each(["page", "offset"] as const)(
+    "counts a burst of 250 new failures exactly once across pages and polls (service reads offset as a %s)",
+    async (served) => {
+      const pkgs = packages({ pending_review: 5, succeeded: 50, failed: 20, releasing: 300 });
+      await withSim(
+        oneWorkspace(pkgs),
+        async (sim) => {
+          const pager = pagerFor(sim);
+          const base = await poll(sim, initialState(key), pager);
+          const releasing = sim.control.packages(PROJECT, WS).filter((p) => p.deploy_status === DeployStatus.releasing);
+          for (const p of releasing.slice(0, 250)) sim.control.setStatus(PROJECT, WS, p.package_id, DeployStatus.failed, Date.now());
+          const burst = await poll(sim, base.state, pager);
+          const after = await poll(sim, burst.state, pager);
+          expect(base.state.failuresTotal).toBe(0);
+          expect(burst.state.failuresTotal).toBe(250);
+          expect(burst.requests).toBeGreaterThan(5);
+          expect(after.state.failuresTotal).toBe(250);
+          expect(after.requests).toBeLessThanOrEqual(5 + Math.ceil(250 / 100) + 1);
+        },
+        served,
+      );
+    },
+  );
+
+  it("counts a long release that fails after several polls, even though it started before them", async () => {
+    const now = Date.now();
+    const pkgs = packages({ succeeded: 3, releasing: 1 }, now - 5 * 3_600_000);
+    const longRelease = pkgs.find((p) => p.deploy_status === DeployStatus.releasing)!;
+    await withSim(oneWorkspace(pkgs), async (sim) => {
+      const pager = pagerFor(sim);
+      let { state } = await poll(sim, initialState(key), pager);
+      ({ state } = await poll(sim, state, pager));
+      sim.control.setStatus(PROJECT, WS, longRelease.package_id, DeployStatus.failed, longRelease.deploy_timestamp);
+      ({ state } = await poll(sim, state, pager));
+      ({ state } = await poll(sim, state, pager));
+      expect(state.failuresTotal).toBe(1);
+    });
+  });
+
+  it("does not count failures that existed when the exporter started", async () => {
+    await withSim(oneWorkspace(packages({ failed: 30 }, Date.now())), async (sim) => {
+      const pager = pagerFor(sim);
+      let { state } = await poll(sim, initialState(key), pager);
+      ({ state } = await poll(sim, state, pager));
+      expect(state.failuresTotal).toBe(0);
+    });
+  });
+
+  it("lists pending packages oldest first up to the series limit, paging past 100", async () => {
+    const pkgs = packages({ pending_review: 250, succeeded: 5 });
+    await withSim(oneWorkspace(pkgs), async (sim) => {
+      const { state } = await poll(sim, initialState(key), pagerFor(sim, "page"), 120);
+      const pending = state.data!.pending;
+      expect(pending).toHaveLength(120);
+      const applies = pkgs.filter((p) => p.deploy_status === DeployStatus.pendingReview).map((p) => p.apply_timestamp).sort((a, b) => a - b);
+      expect(pending.map((p) => p.applyMs)).toEqual(applies.slice(0, 120));
+      expect(state.data!.counts.pending_review).toBe(250);
+    });
+  });
+});
