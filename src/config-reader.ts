@@ -23,6 +23,7 @@ export interface StringOptions {
 const ID_FORBIDDEN = /[\s/\\]/;
 
 function describe(node: Tree): string {
+  if (node.kind === "scalar" && node.value === null) return "nothing";
   if (node.kind === "map") return "a mapping";
   if (node.kind === "list") return "a list";
   if (node.kind === "scalar" && typeof node.value === "number") return "a number";
@@ -43,10 +44,6 @@ export class Section {
     if (node.kind === "map") return new Section(ctx, node, path);
     if (node.kind !== "broken") ctx.problems.add(node.pos, path, `expected a mapping, got ${describe(node)}`);
     return undefined;
-  }
-
-  get env(): Env {
-    return this.ctx.env;
   }
 
   /** The value at `key`; a null value (`key:` with nothing after it) counts as absent. */

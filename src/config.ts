@@ -58,6 +58,8 @@ export const SDK_ENV = {
   securityToken: "HUAWEICLOUD_SDK_SECURITY_TOKEN",
 };
 
+/** Fields of AuthConfig that hold a secret. */
+const SECRET_FIELDS = ["secretKey", "securityToken", "password", "token"];
 const PAGINATIONS: readonly Pagination[] = ["page", "offset", "auto"];
 const AUTH_KEYS = {
   aksk: ["access_key", "secret_key", "secret_key_file", "security_token", "security_token_file"],
@@ -104,18 +106,12 @@ export function loadConfig(path: string, sources: ConfigSources): Config {
 
 /** A copy safe to log or show: every secret replaced by "<redacted>". The access key is an ID, not a secret. */
 export function redactConfig(c: Config): unknown {
-  const hide = (value: string | undefined): string | undefined => (value === undefined ? undefined : "<redacted>");
-  const projects = c.projects.map((p) => {
-    const a = p.auth;
-    const auth =
-      a.type === "aksk"
-        ? { ...a, secretKey: hide(a.secretKey), securityToken: hide(a.securityToken) }
-        : a.type === "password"
-          ? { ...a, password: hide(a.password) }
-          : { ...a, token: hide(a.token) };
-    return { ...structuredClone(p), auth };
-  });
-  return { ...structuredClone(c), projects };
+  const copy = structuredClone(c);
+  for (const project of copy.projects) {
+    const auth: Record<string, unknown> = project.auth;
+    for (const field of SECRET_FIELDS) if (auth[field] !== undefined) auth[field] = "<redacted>";
+  }
+  return copy;
 }
 
 function readConfig(root: Section): Config | undefined {

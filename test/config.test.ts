@@ -471,6 +471,11 @@ describe("invalid configs", () => {
     ]);
   });
 
+  it("says a list item was left empty", () => {
+    const yaml = swap(fixture("valid", "minimal"), "      - id: 45be704b28cb4f25a39221169fd3e27e", "      -");
+    expect(problemsOf(yaml)).toEqual(["projects[0].workspaces[0]: expected a mapping, got nothing"]);
+  });
+
   it("does not echo a URL, which may carry credentials", () => {
     const yaml = swap(fixture("valid", "minimal"), "region: cn-north-4", "region: cn-north-4\n    endpoint: ftp://user:s3cr3t@host");
     expect(problemsOf(yaml)).toEqual([
