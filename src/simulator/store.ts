@@ -153,7 +153,7 @@ export class WorkspaceData {
     const residual = residualFilter(q);
     if (!residual) {
       const total = ranges.reduce((n, r) => n + (r.hi - r.lo), 0);
-      return { total, data: pageOf(ranges, q.direction, q.skip, q.limit) };
+      return { data: pageOf(ranges, q.direction, q.skip, q.limit), total };
     }
     return filteredPage(ranges, q, residual);
   }
@@ -241,13 +241,13 @@ function residualFilter(q: PackageQuery): ((p: ReleasePackage) => boolean) | und
 
 /**
  * Visits the union of the ranges in sort order (a k-way merge over one index per status),
- * until `visit` returns false.
+ * from `start` cursors (default: the first element in that direction) until `visit` returns false.
  */
-function walk(ranges: readonly Range[], direction: SortDirection, visit: (p: ReleasePackage) => boolean): void {
+function walk(ranges: readonly Range[], direction: SortDirection, visit: (p: ReleasePackage) => boolean, start?: number[]): void {
   if (ranges.length === 0) return;
   const compare = ranges[0]!.index.compare.bind(ranges[0]!.index);
   const asc = direction === "asc";
-  const cursors = ranges.map((r) => (asc ? r.lo : r.hi - 1));
+  const cursors = start ?? ranges.map((r) => (asc ? r.lo : r.hi - 1));
   for (;;) {
     let best = -1;
     let bestPkg: ReleasePackage | undefined;
@@ -267,16 +267,59 @@ function walk(ranges: readonly Range[], direction: SortDirection, visit: (p: Rel
   }
 }
 
+/** Position of the first element of `r` not before `x` in sort order. */
+function firstNotBefore(r: Range, x: ReleasePackage): number {
+  let lo = r.lo;
+  let hi = r.hi;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (r.index.compare(r.index.at(mid), x) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many elements of the union sort before `x`. */
+function rankOf(ranges: readonly Range[], x: ReleasePackage): number {
+  return ranges.reduce((n, r) => n + (firstNotBefore(r, x) - r.lo), 0);
+}
+
+/**
+ * The element of the union with ascending rank `rank`: per range, a binary search on its
+ * elements' ranks (O(k² log² n)), so a deep page never walks the records it skips.
+ */
+function elementOfRank(ranges: readonly Range[], rank: number): ReleasePackage | undefined {
+  for (const r of ranges) {
+    let lo = r.lo;
+    let hi = r.hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const midRank = rankOf(ranges, r.index.at(mid));
+      if (midRank === rank) return r.index.at(mid);
+      if (midRank < rank) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  return undefined;
+}
+
+/** Cursors positioned on the element `skip` places from the start in `direction` (skip < total). */
+function cursorsAfterSkip(ranges: readonly Range[], direction: SortDirection, skip: number, total: number): number[] {
+  const x = elementOfRank(ranges, direction === "asc" ? skip : total - 1 - skip)!;
+  return ranges.map((r) => {
+    const i = firstNotBefore(r, x);
+    if (direction === "asc") return i;
+    return i < r.hi && r.index.at(i) === x ? i : i - 1;
+  });
+}
+
 function pageOf(ranges: readonly Range[], direction: SortDirection, skip: number, limit: number): ReleasePackage[] {
   const total = ranges.reduce((n, r) => n + (r.hi - r.lo), 0);
   if (skip >= total) return [];
   if (ranges.length === 1) return sliceOne(ranges[0]!, direction, skip, limit);
   const out: ReleasePackage[] = [];
-  let seen = 0;
-  walk(ranges, direction, (p) => {
-    if (seen++ >= skip) out.push(p);
-    return out.length < limit;
-  });
+  const start = skip === 0 ? undefined : cursorsAfterSkip(ranges, direction, skip, total);
+  walk(ranges, direction, (p) => out.push(p) < limit, start);
   return out;
 }
 
@@ -300,7 +343,7 @@ function filteredPage(ranges: readonly Range[], q: PackageQuery, keep: (p: Relea
     total++;
     return true;
   });
-  return { total, data };
+  return { data, total };
 }
 
 export class ProjectData {
