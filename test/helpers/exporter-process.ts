@@ -1,0 +1,81 @@
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const CLI = resolve(__dirname, "../../dist/cli.js");
+
+/** A deadline-bound wait on real events of a real process (not a sleep: it returns as soon as `check` holds). */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "dataarts-exporter-test-"));
+}
+
+export function writeConfig(dir: string, yaml: string, name = "config.yml"): string {
+  const path = join(dir, name);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+export interface ExporterProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** Starts `dist/cli.js` on a free loopback port and waits for its "exporter started" line. */
+export async function startExporter(args: string[], env: Record<string, string> = {}): Promise<ExporterProcess> {
+  const child = spawn(process.execPath, [CLI, "--web.listen-address=127.0.0.1:0", ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once("exit", (code, signal) => res({ code, signal })),
+  );
+  const url = await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`exporter exited: ${out}`);
+    const line = out.split("\n").find((l) => l.includes('"exporter started"'));
+    return line ? (JSON.parse(line) as { address: string }).address : undefined;
+  }, "the exporter to start");
+  return {
+    child,
+    url,
+    output: () => out,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion (for --config.check, --help, bad flags). */
+export function runCli(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export async function scrape(url: string, path = "/metrics"): Promise<string> {
+  const res = await fetch(`${url}${path}`);
+  if (res.status !== 200) throw new Error(`scrape answered ${res.status}`);
+  return res.text();
+}
