@@ -45,8 +45,16 @@ export function nameStamp(ms: number): string {
   return new Date(ms + 8 * HOUR).toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 
+const userIds = new Map<string, string>();
+
+/** A stable 32-hex user id per name (memoized: generating 100k packages should not hash 200k times). */
 export function userId(name: string): string {
-  return hexId(`user:${name}`);
+  let id = userIds.get(name);
+  if (id === undefined) {
+    id = hexId(`user:${name}`);
+    userIds.set(name, id);
+  }
+  return id;
 }
 
 export function packageName(rng: Rng, applyTimestamp: number): string {

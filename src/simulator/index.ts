@@ -19,3 +19,4 @@ export type {
   WorkspaceInput,
   WrongShapeVariant,
 } from "./types";
+export type { ReleasePackage } from "../model";

@@ -55,6 +55,13 @@ export function checkPackage(p: unknown): asserts p is ReleasePackage {
   }
 }
 
+/** The store's own copy; cheaper than structuredClone, which dominated loading 100k packages. */
+function copyPackage(p: ReleasePackage): ReleasePackage {
+  const copy = { ...p };
+  if (Array.isArray(p.package_approvers)) copy.package_approvers = p.package_approvers.map((a) => ({ ...a }));
+  return copy;
+}
+
 export class WorkspaceData {
   name: string;
   isDefault: boolean;
@@ -93,7 +100,7 @@ export class WorkspaceData {
     const fresh: ReleasePackage[] = [];
     for (const p of pkgs) {
       this.remove(p.package_id);
-      const copy: ReleasePackage = structuredClone(p);
+      const copy = copyPackage(p);
       copy.deploy_timestamp ??= 0;
       this.byId.set(copy.package_id, copy);
       fresh.push(copy);

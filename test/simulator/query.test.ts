@@ -1,7 +1,7 @@
 import { MAX_LIMIT } from "../../src/model";
-import { SIM_CREDENTIALS } from "../../src/simulator";
+import { generatePackages, SIM_CREDENTIALS } from "../../src/simulator";
 import { ids, INSTANCE, P, tenScenario, W1, W2 } from "./fixtures";
-import { errorCode, page, query, send, startTestSim, type TestSim } from "./helpers";
+import { errorCode, NOW, page, query, send, startTestSim, type TestSim } from "./helpers";
 
 let t: TestSim;
 afterEach(() => t.sim.close());
@@ -103,6 +103,28 @@ describe("release-package query", () => {
     const idsSeen = answers.map((a) => a.headers["x-request-id"]);
     expect(idsSeen.every((id) => typeof id === "string" && /^[0-9a-f]{32}$/.test(id))).toBe(true);
     expect(new Set(idsSeen).size).toBe(answers.length);
+  });
+
+  it("refuses a body over 1 MiB with DLF.3051 and survives garbage paths and bodies", async () => {
+    const huge = await query(t, P, JSON.stringify({ key_word: "x".repeat(2 * 1024 * 1024) }));
+    expect(huge.status).toBe(400);
+    expect(errorCode(huge)).toBe("DLF.3051");
+    const badEscape = await send(t.sim.url, { method: "POST", path: "/v2/%E0%A4%A/factory/release-packages", headers: { "x-auth-token": SIM_CREDENTIALS.staticToken }, body: "{}" });
+    expect(badEscape.status).toBe(404);
+    const binary = await query(t, P, Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString("latin1"));
+    expect(errorCode(binary)).toBe("DLF.3051");
+    expect(page(await query(t, P, {})).total).toBe(10);
+  });
+
+  it("serves a limit-1 count and an oldest-first query over a workspace of 100 000 packages", async () => {
+    const pkgs = generatePackages({ workspaceId: W2, projectId: P, counts: { pending_review: 1_000, releasing: 200, succeeded: 97_000, failed: 1_800 }, now: NOW, seed: 5 });
+    t.sim.control.addPackages(P, W2, pkgs);
+    const count = page(await query(t, P, { deploy_status_filter: [1], limit: 1 }, W2));
+    expect(count.total).toBe(1_000);
+    const oldest = page(await query(t, P, { deploy_status_filter: [1], sorted_direction: "asc", limit: 1 }, W2));
+    const expected = pkgs.filter((p) => p.deploy_status === 1).sort((a, b) => a.apply_timestamp - b.apply_timestamp || (a.package_id < b.package_id ? -1 : 1))[0]!;
+    expect(oldest.data[0]!.package_id).toBe(expected.package_id);
+    expect(page(await query(t, P, { limit: 1 }, W2)).total).toBe(100_000);
   });
 
   it("answers an unknown path or method with a JSON 404", async () => {
