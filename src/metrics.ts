@@ -1,5 +1,5 @@
 import { ERROR_REASONS } from "./errors";
-import { Family, Labels, renderFamily, sampleLine } from "./exposition";
+import { Family, Labels, formatValue, renderFamily, sampleLine } from "./exposition";
 import { STATUSES, WorkspaceState } from "./state";
 
 const FROM_POLL = "(from the last poll)";
@@ -115,17 +115,36 @@ export function renderAges(states: WorkspaceState[], nowMs: number, packageSerie
       one(w, age(s.data!.oldestReleasingStartMs)),
     ),
   ];
-  if (packageSeries) {
-    families.push(
-      family(F.pendingAge, "gauge", `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`, withData, (s, w) =>
-        s.data!.pending.map((p) => ({
-          labels: [...w, ["package_id", p.id], ["package_name", p.name], ["applicant", p.applicant]] as Labels,
-          value: age(p.applyMs),
-        })),
-      ),
+  let out = families.map(renderFamily).join("");
+  if (packageSeries) out += renderPendingAges(withData, age);
+  return out;
+}
+
+/** Label text of each package series, built once per poll: a scrape only writes the numbers. */
+const seriesPrefixes = new WeakMap<object, string[]>();
+
+function pendingPrefixes(s: WorkspaceState): string[] {
+  const data = s.data!;
+  let prefixes = seriesPrefixes.get(data);
+  if (!prefixes) {
+    const w = workspaceLabels(s);
+    prefixes = data.pending.map((p) =>
+      sampleLine(F.pendingAge, [...w, ["package_id", p.id], ["package_name", p.name], ["applicant", p.applicant]], 0).slice(0, -2),
     );
+    seriesPrefixes.set(data, prefixes);
   }
-  return families.map(renderFamily).join("");
+  return prefixes;
+}
+
+function renderPendingAges(states: WorkspaceState[], age: (ms: number) => number): string {
+  const lines: string[] = [];
+  for (const s of states) {
+    const prefixes = pendingPrefixes(s);
+    s.data!.pending.forEach((p, i) => lines.push(`${prefixes[i]}${formatValue(age(p.applyMs))}\n`));
+  }
+  if (lines.length === 0) return "";
+  const help = `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`;
+  return `# HELP ${F.pendingAge} ${help}\n# TYPE ${F.pendingAge} gauge\n${lines.join("")}`;
 }
 
 export interface RequestLabels {

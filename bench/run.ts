@@ -1,0 +1,128 @@
+/**
+ * Benchmarks: API requests and time per poll as a workspace grows, and the cost of a
+ * scrape served from memory. Prints a table; numbers go into the README by hand.
+ *   npm run bench
+ */
+import { performance } from "node:perf_hooks";
+import { AkSkAuthenticator } from "../src/auth";
+import { DataArtsClient } from "../src/client";
+import { systemClock } from "../src/clock";
+import { ReleasePackagePager } from "../src/paging";
+import { pollWorkspace } from "../src/poller";
+import { initialState, pollSucceeded, Snapshot, WorkspaceState } from "../src/state";
+import { axiosTransport } from "../src/transport";
+import { SIM_CREDENTIALS, generatePackages, startSimulator } from "../src/simulator";
+import { renderAges, renderPolled } from "../src/metrics";
+import { ScrapeCache } from "../src/scrape";
+
+const PROJECT = "0123456789abcdef0123456789abcdef";
+const WS = "45be704b28cb4f25a39221169fd3e27e";
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function pollCost(n: number) {
+  const share = (f: number) => Math.max(1, Math.round(n * f));
+  const packages = generatePackages({
+    projectId: PROJECT,
+    workspaceId: WS,
+    counts: { pending_review: share(0.1), succeeded: share(0.7), failed: share(0.1), releasing: share(0.1) },
+    now: Date.now(),
+    seed: 1,
+  });
+  const sim = await startSimulator({ scenario: { projects: [{ projectId: PROJECT, workspaces: [{ id: WS, name: "bench", packages }] }] }, port: 0 });
+  const client = new DataArtsClient({
+    projectId: PROJECT,
+    endpoint: sim.url,
+    auth: new AkSkAuthenticator(SIM_CREDENTIALS, PROJECT, systemClock),
+    transport: axiosTransport(),
+    clock: systemClock,
+    timeoutMs: 10_000,
+  });
+  const pager = new ReleasePackagePager(client, "auto");
+  let state = initialState({ projectId: PROJECT, workspaceId: WS, name: "bench", region: "bench" });
+  const requests: number[] = [];
+  const durations: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    sim.control.resetCounts();
+    const started = performance.now();
+    const snapshot = await pollWorkspace({ client, pager, workspaceId: WS, packageSeriesLimit: 0, now: Date.now(), tracker: state.tracker, previous: state.previous });
+    durations.push(performance.now() - started);
+    state = pollSucceeded(state, snapshot, { startedMs: Date.now(), endedMs: Date.now() });
+    requests.push(sim.control.requestCounts()[`${PROJECT}/${WS}`] ?? 0);
+  }
+  await sim.close();
+  return { n: packages.length, firstPollRequests: requests[0]!, steadyRequests: Math.max(...requests.slice(1)), pollMs: median(durations.slice(1)) };
+}
+
+function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceState[] {
+  const now = Date.now();
+  return Array.from({ length: workspaces }, (_, i) => {
+    const snapshot: Snapshot = {
+      counts: { pending_review: seriesPerWorkspace, succeeded: 1000 + i, failed: 12, releasing: 3 },
+      oldestPendingApplyMs: now - 86_400_000,
+      oldestReleasingStartMs: now - 600_000,
+      lastFailureMs: now - 3_600_000,
+      recentFailures: [],
+      failureWindowStartMs: now,
+      pending: Array.from({ length: seriesPerWorkspace }, (_, j) => ({
+        id: `${i}-${j}`,
+        name: `ods_order_detail_${j}_20261129120000`,
+        applicant: "zhang_wei_z00412873",
+        applyMs: now - j * 60_000,
+      })),
+    };
+    const key = { projectId: PROJECT, workspaceId: `ws${String(i).padStart(30, "0")}`, name: `workspace-${i}`, region: "cn-north-4" };
+    return pollSucceeded(initialState(key), snapshot, { startedMs: now, endedMs: now });
+  });
+}
+
+async function scrapeCost(workspaces: number, series: number) {
+  const states = fakeStates(workspaces, series);
+  const info = { version: "bench", revision: "bench", nodejsVersion: process.version, reloadSuccessful: true, lastReloadSuccessMs: Date.now(), shard: { ordinal: 0, total: 1 } };
+  const cache = new ScrapeCache({ polled: () => renderPolled(states, info), live: () => renderAges(states, Date.now(), series > 0) });
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let started = performance.now();
+  const first = await cache.body(false);
+  const renderMs = performance.now() - started;
+  const rounds = 200;
+  started = performance.now();
+  for (let i = 0; i < rounds; i++) await cache.body(false);
+  const cachedMs = (performance.now() - started) / rounds;
+  started = performance.now();
+  let gz: Buffer = Buffer.alloc(0);
+  for (let i = 0; i < rounds; i++) gz = await cache.body(true);
+  const gzipMs = (performance.now() - started) / rounds;
+  return {
+    workspaces,
+    series,
+    bytes: first.length,
+    gzipBytes: gz.length,
+    firstRenderMs: renderMs,
+    cachedScrapeMs: cachedMs,
+    cachedGzipScrapeMs: gzipMs,
+    heapMiB: (gc(), (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20),
+  };
+}
+
+async function main() {
+  console.log("Requests and time per poll (one workspace, simulator on loopback)");
+  console.table(await Promise.all([10, 10_000, 100_000].map((n) => pollCost(n))).then((rows) => rows.map(round)));
+  console.log("Scrape cost (served from memory; only ages and process metrics rendered per scrape)");
+  const scrapes = [];
+  for (const [w, s] of [[10, 0], [100, 0], [1000, 0], [100, 200]] as const) scrapes.push(round(await scrapeCost(w, s)));
+  console.table(scrapes);
+}
+
+function round<T extends object>(row: T): T {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(2)) : v])) as T;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
