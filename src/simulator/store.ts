@@ -85,20 +85,18 @@ export class WorkspaceData {
     return this.byId.size;
   }
 
-  get(packageId: string): ReleasePackage | undefined {
-    return this.byId.get(packageId);
-  }
-
   /** Next free numeric package id, as the service numbers them ("1", "2", ...). */
   nextPackageId(): string {
     return String(this.maxNumericId + 1);
   }
 
-  /** Copies in the packages; an existing package_id is replaced. */
+  /** Copies in the packages; an existing package_id is replaced (within one batch, the last one wins). */
   add(pkgs: readonly ReleasePackage[]): void {
     pkgs.forEach(checkPackage);
+    const batch = new Map<string, ReleasePackage>();
+    for (const p of pkgs) batch.set(p.package_id, p);
     const fresh: ReleasePackage[] = [];
-    for (const p of pkgs) {
+    for (const p of batch.values()) {
       this.remove(p.package_id);
       const copy = copyPackage(p);
       copy.deploy_timestamp ??= 0;
@@ -136,12 +134,14 @@ export class WorkspaceData {
     const p = this.byId.get(packageId);
     if (!p) throw new NotFoundError(`unknown package ${packageId} in workspace ${this.id}`);
     this.unindex(p);
-    change(p);
-    checkPackage(p);
-    this.index(p);
+    try {
+      change(p);
+    } finally {
+      this.index(p);
+    }
   }
 
-  /** Packages of one status, oldest applied first (live view: do not mutate). */
+  /** Packages of one status, oldest applied first: a new array of the stored objects (change them only through update). */
   byApplyTime(status: number): readonly ReleasePackage[] {
     const idx = this.byStatus.get(status)?.apply;
     if (!idx) return [];

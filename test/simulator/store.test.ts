@@ -121,6 +121,18 @@ describe("indexed store", () => {
     );
   });
 
+  it("keeps the last of two packages with the same id in one batch", () => {
+    const ws = loaded([
+      { package_id: "1", apply_timestamp: 1, deploy_status: 1, deploy_timestamp: 0 },
+      { package_id: "1", apply_timestamp: 2, deploy_status: 2, deploy_timestamp: 3 },
+    ]);
+    expect(ws.size).toBe(1);
+    expect(ws.query({ apply: {}, deploy: {}, order: "apply_timestamp", direction: "desc", limit: 10, skip: 0 })).toEqual({
+      data: [{ package_id: "1", apply_timestamp: 2, deploy_status: 2, deploy_timestamp: 3 }],
+      total: 1,
+    });
+  });
+
   it("refuses packages without an id or with non-integer timestamps, leaving the store unchanged", () => {
     const ws = loaded([]);
     const good: ReleasePackage = { package_id: "1", apply_timestamp: 1, deploy_status: 1, deploy_timestamp: 0 };
