@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # dataarts-exporter image: docker build -t dataarts-exporter .
 # Mount the config at /etc/dataarts-exporter/config.yml and pass credentials as
-# environment (HUAWEICLOUD_SDK_AK/SK) or files; see docs/operations.md.
+# environment (HUAWEICLOUD_SDK_AK/SK) or files; see the README, "Docker".
 
 # Build stage: every dependency, TypeScript compiled to dist/.
 FROM node:20-bookworm-slim AS build
