@@ -1,33 +1,18 @@
+import { METRIC_FAMILIES } from "../../src/metrics";
+
 /**
- * Every series name the exporter exposes, as it appears in the exposition
- * (histograms as their `_bucket`, `_sum` and `_count` series), from the metrics
- * contract of issue 3 plus the two shard gauges of issue 4. The dashboard and
- * alert tests check their queries against this list, so a renamed metric breaks
- * them instead of an empty panel in production.
- *
- * Kept as one list on purpose: it is to be replaced by an import from the
- * exporter's metrics module, the single source of truth.
+ * The exporter's families that are histograms: in the exposition they appear
+ * only as their `_bucket`, `_sum` and `_count` series, which is what a query
+ * must name.
  */
-export const EXPOSED_METRIC_NAMES: readonly string[] = [
-  "dataarts_release_packages",
-  "dataarts_release_packages_pending_review_oldest_timestamp_seconds",
-  "dataarts_release_packages_pending_review_oldest_age_seconds",
-  "dataarts_release_packages_releasing_oldest_age_seconds",
-  "dataarts_release_package_failures_total",
-  "dataarts_release_package_last_failure_timestamp_seconds",
-  "dataarts_release_package_pending_review_age_seconds",
-  "dataarts_workspace_info",
-  "dataarts_workspace_up",
-  "dataarts_workspace_last_success_timestamp_seconds",
-  "dataarts_workspace_poll_duration_seconds",
-  "dataarts_poll_errors_total",
-  "dataarts_api_requests_total",
-  "dataarts_api_request_duration_seconds_bucket",
-  "dataarts_api_request_duration_seconds_sum",
-  "dataarts_api_request_duration_seconds_count",
-  "dataarts_exporter_build_info",
-  "dataarts_exporter_config_last_reload_successful",
-  "dataarts_exporter_config_last_reload_success_timestamp_seconds",
-  "dataarts_exporter_shard_ordinal",
-  "dataarts_exporter_total_shards",
-];
+const HISTOGRAMS: readonly string[] = [METRIC_FAMILIES.apiDuration];
+
+/**
+ * Every series name the exporter exposes, as it appears in the exposition,
+ * derived from the exporter's own `METRIC_FAMILIES` so there is one list. The
+ * dashboard and alert tests check their queries against it, so a renamed
+ * metric breaks them instead of an empty panel in production.
+ */
+export const EXPOSED_METRIC_NAMES: readonly string[] = Object.values(METRIC_FAMILIES).flatMap((name: string) =>
+  HISTOGRAMS.includes(name) ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+);
