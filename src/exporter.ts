@@ -244,7 +244,7 @@ export class Exporter {
       { project_id: e.projectId, workspace_id: e.workspaceId, kind: e.kind, code: e.code, duration_s: e.durationSeconds },
       "api request",
     );
-    this.cache.invalidate();
+    // No invalidate here: request counts show with the poll's result, so /metrics is re-rendered once per poll.
   }
 
 }

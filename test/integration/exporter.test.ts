@@ -1,0 +1,148 @@
+import pino from "pino";
+import { Config } from "../../src/config";
+import { Exporter } from "../../src/exporter";
+import { METRIC_FAMILIES as F } from "../../src/metrics";
+import { shardOf } from "../../src/shard";
+import { axiosTransport } from "../../src/transport";
+import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
+import { FakeClock } from "../helpers/fake-clock";
+import { ManualTimers } from "../helpers/manual-timers";
+import { eventually } from "../helpers/exporter-process";
+import { family } from "../helpers/promtool";
+
+const PROJECT = "0123456789abcdef0123456789abcdef";
+const ids = ["a", "b", "c", "d", "e", "f"].map((c) => c.repeat(32));
+
+function scenario(): Scenario {
+  return {
+    projects: [
+      {
+        projectId: PROJECT,
+        instanceId: "instance-1",
+        workspaces: ids.map((id, i) => ({
+          id,
+          name: `ws-${i}`,
+          packages: generatePackages({ projectId: PROJECT, workspaceId: id, counts: { pending_review: 2, succeeded: 3 }, now: Date.now(), seed: i }),
+        })),
+      },
+    ],
+  };
+}
+
+function config(sim: RunningSimulator, project: Partial<Config["projects"][number]>, concurrency = 4): Config {
+  return {
+    polling: { intervalMs: 60_000, timeoutMs: 400, concurrency, pagination: "auto" },
+    metrics: { packageSeries: false, packageSeriesLimit: 10, staleAfterMs: 600_000 },
+    projects: [
+      {
+        projectId: PROJECT,
+        region: "cn-north-4",
+        endpoint: sim.url,
+        auth: { type: "aksk", accessKey: SIM_CREDENTIALS.accessKey, secretKey: SIM_CREDENTIALS.secretKey },
+        workspaces: [],
+        ...project,
+      },
+    ],
+  };
+}
+
+function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, total: 1 }) {
+  return new Exporter(cfg, {
+    clock: new FakeClock(Date.now()),
+    timers,
+    random: () => 0,
+    transport: axiosTransport(),
+    logger: pino({ level: "silent" }),
+    build: { version: "test", revision: "test" },
+    shard,
+    owns: (p, w) => shard.total <= 1 || shardOf(p, w, shard.total) === shard.ordinal,
+  });
+}
+
+async function scrapeText(exporter: Exporter): Promise<string> {
+  return (await exporter.cache.body(false)).toString();
+}
+
+const upOf = async (exporter: Exporter) =>
+  Object.fromEntries(family(await scrapeText(exporter), F.up).map((s) => [s.labels.workspace_id, s.value]));
+
+describe("the exporter wired in process", () => {
+  let sim: RunningSimulator;
+  beforeEach(async () => {
+    sim = await startSimulator({ scenario: scenario(), port: 0 });
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  it("serves scrapes from memory: a hundred scrapes make no API request", async () => {
+    const timers = new ManualTimers();
+    const exporter = exporterFor(config(sim, { workspaces: [{ id: ids[0]!, name: "one", intervalMs: 60_000 }] }), timers);
+    exporter.start();
+    timers.fireAll();
+    await eventually(async () => (await upOf(exporter))[ids[0]!] === 1, "the first poll");
+    const before = JSON.stringify(sim.control.requestCounts());
+    for (let i = 0; i < 100; i++) await exporter.cache.body(i % 2 === 0);
+    expect(JSON.stringify(sim.control.requestCounts())).toBe(before);
+    expect(exporter.cache.isCached).toBe(true);
+    exporter.stop();
+  });
+
+  it("polls the workspaces discovery finds, and drops those it no longer finds", async () => {
+    const timers = new ManualTimers();
+    const exporter = exporterFor(config(sim, { discover: { instanceId: "instance-1", refreshMs: 600_000 } }), timers);
+    exporter.start();
+    timers.fireAll(); // discovery
+    await eventually(async () => exporter.workspaceStates().length === 6, "discovery");
+    timers.fireAll(); // the polls
+    await eventually(async () => Object.values(await upOf(exporter)).filter((v) => v === 1).length === 6, "six polls");
+    const names = family(await scrapeText(exporter), F.info).map((s) => s.labels.workspace);
+    expect(names).toEqual(["ws-0", "ws-1", "ws-2", "ws-3", "ws-4", "ws-5"]);
+    sim.control.removeWorkspace(PROJECT, ids[5]!);
+    const refresh = timers.pending().filter((t) => t.ms === 600_000);
+    timers.planned = timers.planned.filter((t) => !refresh.includes(t));
+    refresh.forEach((t) => t.fn());
+    await eventually(async () => exporter.workspaceStates().length === 5, "the next discovery");
+    expect(await scrapeText(exporter)).not.toContain(ids[5]);
+    exporter.stop();
+  });
+
+  it("polls only its own shard's workspaces, and the shards together poll each workspace once", async () => {
+    const seen: string[] = [];
+    for (const ordinal of [0, 1, 2]) {
+      const exporter = exporterFor(
+        config(sim, { workspaces: ids.map((id) => ({ id, name: id, intervalMs: 60_000 })) }),
+        new ManualTimers(),
+        { ordinal, total: 3 },
+      );
+      exporter.start();
+      const mine = exporter.workspaceStates().map((s) => s.key.workspaceId);
+      expect(mine.every((id) => shardOf(PROJECT, id, 3) === ordinal)).toBe(true);
+      seen.push(...mine);
+      const text = await scrapeText(exporter);
+      expect(family(text, F.shardOrdinal)[0]!.value).toBe(ordinal);
+      expect(family(text, F.totalShards)[0]!.value).toBe(3);
+      exporter.stop();
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+  });
+
+  it("keeps polling the other workspaces while one hangs", async () => {
+    sim.control.injectFault(PROJECT, ids[1]!, { kind: "hang" });
+    const timers = new ManualTimers();
+    const workspaces = ids.slice(0, 3).map((id) => ({ id, name: id, intervalMs: 60_000 }));
+    const exporter = exporterFor(config(sim, { workspaces }, 2), timers);
+    exporter.start();
+    timers.fireAll();
+    const up = await eventually(async () => {
+      const u = await upOf(exporter);
+      return u[ids[0]!] === 1 && u[ids[2]!] === 1 ? u : undefined;
+    }, "the healthy workspaces' polls");
+    expect(up[ids[1]!]).toBe(0);
+    await eventually(async () => {
+      const errors = family(await scrapeText(exporter), F.pollErrors).find((s) => s.labels.workspace_id === ids[1] && s.labels.reason === "timeout");
+      return errors?.value === 1;
+    }, "the hanging poll to time out");
+    exporter.stop();
+  });
+});
