@@ -1,6 +1,7 @@
-import { DeployStatus, ReleasePackage } from "../../src/model";
+import { DeployStatus } from "../../src/model";
 import { ReleasePackagePager } from "../../src/paging";
-import { pollWorkspace, releaseStart } from "../../src/poller";
+import { pollWorkspace } from "../../src/poller";
+import { expectedFrom } from "../helpers/expected";
 import { WorkspaceState, initialState, pollSucceeded } from "../../src/state";
 import { RunningSimulator } from "../../src/simulator";
 import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
@@ -29,21 +30,6 @@ function pagerFor(sim: RunningSimulator, mode: "page" | "offset" | "auto" = "aut
   return new ReleasePackagePager(clientFor(sim).client, mode);
 }
 
-function expected(pkgs: ReleasePackage[]) {
-  const of = (status: number) => pkgs.filter((p) => p.deploy_status === status);
-  return {
-    counts: {
-      pending_review: of(DeployStatus.pendingReview).length,
-      succeeded: of(DeployStatus.succeeded).length,
-      failed: of(DeployStatus.failed).length,
-      releasing: of(DeployStatus.releasing).length,
-    },
-    oldestPending: Math.min(...of(DeployStatus.pendingReview).map((p) => p.apply_timestamp)),
-    oldestReleasing: Math.min(...of(DeployStatus.releasing).map(releaseStart)),
-    lastFailure: Math.max(...of(DeployStatus.failed).map((p) => p.deploy_timestamp)),
-  };
-}
-
 describe("polling a workspace", () => {
   it.each([10, 10_000, 100_000])("costs at most 5 requests per poll with %i packages, and reads the right values", async (n) => {
     const share = (f: number) => Math.max(1, Math.round(n * f));
@@ -54,12 +40,12 @@ describe("polling a workspace", () => {
       const second = await poll(sim, first.state, pager);
       expect(first.requests).toBeLessThanOrEqual(5);
       expect(second.requests).toBeLessThanOrEqual(5);
-      const want = expected(pkgs);
+      const want = expectedFrom(pkgs);
       expect(second.state.data).toMatchObject({
         counts: want.counts,
-        oldestPendingApplyMs: want.oldestPending,
-        oldestReleasingStartMs: want.oldestReleasing,
-        lastFailureMs: want.lastFailure,
+        oldestPendingApplyMs: want.oldestPendingMs,
+        oldestReleasingStartMs: want.oldestReleasingMs,
+        lastFailureMs: want.lastFailureMs,
       });
       expect(second.state.failuresTotal).toBe(0);
     });

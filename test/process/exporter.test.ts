@@ -1,8 +1,8 @@
 import { gunzipSync } from "node:zlib";
 import { request } from "node:http";
-import { DeployStatus, ReleasePackage } from "../../src/model";
+import { DeployStatus } from "../../src/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics";
-import { releaseStart } from "../../src/poller";
+import { expectedFrom } from "../helpers/expected";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
@@ -96,20 +96,6 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return family(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-function expectedFor(packages: ReleasePackage[]) {
-  const of = (status: number) => packages.filter((p) => p.deploy_status === status);
-  return {
-    pending_review: of(DeployStatus.pendingReview).length,
-    succeeded: of(DeployStatus.succeeded).length,
-    failed: of(DeployStatus.failed).length,
-    releasing: of(DeployStatus.releasing).length,
-    oldestPendingMs: Math.min(...of(DeployStatus.pendingReview).map((p) => p.apply_timestamp)),
-    oldestReleasingMs: Math.min(...of(DeployStatus.releasing).map(releaseStart)),
-    lastFailureMs: Math.max(...of(DeployStatus.failed).map((p) => p.deploy_timestamp)),
-    pendingOldestFirst: of(DeployStatus.pendingReview).sort((a, b) => a.apply_timestamp - b.apply_timestamp),
-  };
-}
-
 describe("the exporter process against the simulator", () => {
   let sim: RunningSimulator;
   let exporter: ExporterProcess;
@@ -136,10 +122,10 @@ describe("the exporter process against the simulator", () => {
 
   it("serves every workspace's counts, oldest ages and timestamps as the simulator holds them", async () => {
     const text = await eventually(allUp, "every workspace to be up");
-    const want = expectedFor(sim.control.packages(P1, WS_A));
+    const want = expectedFrom(sim.control.packages(P1, WS_A));
     const w = { project_id: P1, workspace_id: WS_A, workspace: "analytics" };
     for (const status of ["pending_review", "succeeded", "failed", "releasing"] as const) {
-      expect(sample(text, F.packages, { ...w, status })).toBe(want[status]);
+      expect(sample(text, F.packages, { ...w, status })).toBe(want.counts[status]);
     }
     expect(sample(text, F.pendingOldestTimestamp, w)).toBe(want.oldestPendingMs / 1000);
     expect(sample(text, F.lastFailure, w)).toBe(want.lastFailureMs / 1000);
@@ -161,7 +147,7 @@ describe("the exporter process against the simulator", () => {
 
   it("shows per-package pending ages, oldest first, up to the limit per workspace", async () => {
     const text = await scrape(exporter.url);
-    const want = expectedFor(sim.control.packages(P1, WS_A)).pendingOldestFirst.slice(0, 3);
+    const want = expectedFrom(sim.control.packages(P1, WS_A)).pendingOldestFirst.slice(0, 3);
     const series = family(text, F.pendingAge).filter((s) => s.labels.workspace_id === WS_A);
     expect(series.map((s) => s.labels.package_id)).toEqual(want.map((p) => p.package_id));
     expect(series[0]!.labels).toMatchObject({ package_name: want[0]!.package_name, applicant: want[0]!.apply_user_name });
@@ -219,7 +205,7 @@ describe("the exporter process against the simulator", () => {
     await eventually(async () => (sim.control.requestCounts()[`${P1}/${WS_A}`] ?? 0) >= before + 10, "two more polls");
     const text = await scrape(exporter.url);
     expect(sample(text, F.failures, w)).toBe(3);
-    expect(sample(text, F.packages, { ...w, status: "failed" })).toBe(expectedFor(sim.control.packages(P1, WS_A)).failed);
+    expect(sample(text, F.packages, { ...w, status: "failed" })).toBe(expectedFrom(sim.control.packages(P1, WS_A)).counts.failed);
   });
 
   it("keeps a failing workspace's last values with up 0, drops them after stale_after, and keeps its health series", async () => {
