@@ -65,6 +65,8 @@ async function serve(
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });
+  // A bug must cost one request or poll, never the process; it is logged for a report.
+  process.on("unhandledRejection", (err) => logger.error({ err: String(err) }, "unhandled rejection"));
   process.on("SIGHUP", () => void running.reload());
   let stopping = false;
   const stop = (signal: string) => {

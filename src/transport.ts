@@ -1,6 +1,9 @@
 import axios, { AxiosInstance, isAxiosError } from "axios";
 import { ApiError } from "./errors";
 
+/** Far above a page of 100 packages (about 100 KB). */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 export interface HttpRequest {
   method: "GET" | "POST";
   url: string;
@@ -39,6 +42,8 @@ export function axiosTransport(instance: AxiosInstance = axios.create()): Transp
         transitional: { silentJSONParsing: false, forcedJSONParsing: false },
         validateStatus: () => true,
         maxRedirects: 0,
+        // A gateway answering garbage must not be able to exhaust memory.
+        maxContentLength: MAX_RESPONSE_BYTES,
         decompress: true,
       });
       return { status: response.status, headers: flattenHeaders(response.headers), body: String(response.data ?? "") };
@@ -47,6 +52,7 @@ export function axiosTransport(instance: AxiosInstance = axios.create()): Transp
         throw new ApiError("timeout", `no answer within ${request.timeoutMs}ms`);
       }
       const code = isAxiosError(err) ? err.code : undefined;
+      if (code === "ERR_BAD_RESPONSE") throw new ApiError("invalid_response", `response larger than ${MAX_RESPONSE_BYTES} bytes`);
       throw new ApiError("network", `request failed: ${code ?? (err as Error).message}`);
     } finally {
       clearTimeout(timer);
