@@ -1,5 +1,6 @@
-import { networkInterfaces } from "node:os";
-import { createSimulator, isLoopback, startSimulator, type ReleasePackage } from "../../src/simulator";
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
+import { createSimulator, isLoopback, type ReleasePackage } from "../../src/simulator";
 import { P, pkg, tenScenario, W1, W2 } from "./fixtures";
 import { NOW, page, query, send, startTestSim, type TestSim } from "./helpers";
 
@@ -94,20 +95,34 @@ describe("control routes over HTTP", () => {
   });
 });
 
-/** A non-loopback address of this machine, if it has one, to reach the simulator from "outside". */
-const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+/**
+ * Answers one request through the app as if it came from `address`. Tests send traffic
+ * only to loopback, so a remote peer is played by the socket's address instead.
+ */
+function answerFrom(address: string, method: string, path: string, headers: Record<string, string> = {}, body = ""): Promise<number> {
+  const { app } = createSimulator({ scenario: tenScenario(), clock: () => NOW });
+  const socket = new Socket();
+  Object.defineProperty(socket, "remoteAddress", { value: address });
+  const req = new IncomingMessage(socket);
+  Object.assign(req, { method, url: path, headers: { host: "sim.test", ...headers } });
+  req.push(body);
+  req.push(null);
+  const res = new ServerResponse(req);
+  return new Promise((resolve) => {
+    res.end = ((..._args: unknown[]) => {
+      resolve(res.statusCode);
+      return res;
+    }) as typeof res.end;
+    void app.callback()(req, res);
+  });
+}
 
-(external ? it : it.skip)("refuses control routes to a peer that is not on loopback, while the service answers it", async () => {
-  const sim = await startSimulator({ scenario: tenScenario(), host: "0.0.0.0", clock: () => NOW });
-  try {
-    const url = `http://${external}:${sim.port}`;
-    const refused = await send(url, { path: "/-/sim/counts" });
-    expect(refused.status).toBe(403);
-    expect((refused.json() as { error_code: string }).error_code).toBe("SIM.0403");
-    expect((await send(url, { method: "POST", path: `/v2/${P}/factory/release-packages`, headers: { "x-auth-token": "sim-static-token" }, body: "{}" })).status).toBe(200);
-  } finally {
-    await sim.close();
-  }
+it("refuses control routes to a peer that is not on loopback, while the service answers it", async () => {
+  expect(await answerFrom("10.1.2.3", "GET", "/-/sim/counts")).toBe(403);
+  expect(await answerFrom("::ffff:192.168.0.9", "POST", "/-/sim/tick")).toBe(403);
+  expect(await answerFrom("127.0.0.1", "GET", "/-/sim/counts")).toBe(200);
+  const service = await answerFrom("10.1.2.3", "POST", `/v2/${P}/factory/release-packages`, { "x-auth-token": "sim-static-token", "content-type": "application/json" }, "{}");
+  expect(service).toBe(200);
 });
 
 describe("in-process control", () => {
