@@ -4,10 +4,9 @@
  * @type {import('jest').Config}
  */
 module.exports = {
-  testEnvironment: "node",
+  ...require("./jest.config.js"),
   roots: ["<rootDir>/test/e2e"],
   testMatch: ["<rootDir>/test/e2e/**/*.e2e.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   testTimeout: 60000,
   // One stack of real daemons at a time: they are what the 2 cores are for.
   maxWorkers: 1,
