@@ -67,6 +67,8 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
       lastFailureMs: now - 3_600_000,
       recentFailures: [],
       failureWindowStartMs: now,
+      failureRetainFromMs: now,
+      releasing: [],
       pending: Array.from({ length: seriesPerWorkspace }, (_, j) => ({
         id: `${i}-${j}`,
         name: `ods_order_detail_${j}_20261129120000`,

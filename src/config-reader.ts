@@ -4,7 +4,7 @@
  * is absent (or null), or undefined when the value is invalid; the problem is then
  * already recorded, so callers only skip the checks that depend on it.
  */
-import { durationMs } from "./duration";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, durationMs } from "./duration";
 import { Env, Problems, Tree, TreeMap, childPath } from "./config-yaml";
 
 export interface ReadContext {
@@ -148,6 +148,8 @@ export class Section {
     const ms = durationMs(node.text);
     if (ms === undefined) return this.fail(key, `invalid duration "${node.text}" (use e.g. 500ms, 30s, 5m, 1h)`);
     if (ms === 0) return this.fail(key, "must be longer than 0s");
+    // Timers cannot wait longer; a longer wait would fire at once, over and over.
+    if (ms > MAX_DURATION_MS) return this.fail(key, `must be at most ${MAX_DURATION_TEXT}`);
     return ms;
   }
 
@@ -161,6 +163,7 @@ export class Section {
       return this.fail(key, `must be an http(s) URL such as ${example}`);
     }
     if (url.search || url.hash) return this.fail(key, "must not have a query or fragment");
+    if (url.username || url.password) return this.fail(key, "must not contain a user name or password");
     return url.href.replace(/\/+$/, "");
   }
 

@@ -14,6 +14,10 @@ const UNITS: ReadonlyArray<readonly [string, number]> = [
   ["ms", 1],
 ];
 
+/** The longest wait a Node.js timer can hold is 2^31-1 ms (about 24.8 days). */
+export const MAX_DURATION_MS = 24 * 24 * 3600_000;
+export const MAX_DURATION_TEXT = "24d";
+
 // One optional group per unit, in UNITS order, so units must come largest first.
 const PATTERN = new RegExp(`^${UNITS.map(([u]) => `(?:(\\d+)${u})?`).join("")}$`);
 

@@ -1,7 +1,7 @@
 import { DataArtsClient } from "./client";
 import { ReleasePackagePager } from "./paging";
 import { DeployStatus, MAX_LIMIT, ReleasePackage } from "./model";
-import { FailureTracker, PendingPackage, Snapshot } from "./state";
+import { FailureTracker, PendingPackage, ReleasingPackage, Snapshot } from "./state";
 
 /** Margin for the service's clock being behind ours when choosing the failure window. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -14,8 +14,8 @@ export interface PollContext {
   packageSeriesLimit: number;
   now: number;
   tracker: FailureTracker;
-  /** When the previous successful poll started, and the oldest release it saw running. */
-  previous?: { startedMs: number; oldestReleasingStartMs?: number };
+  /** When the previous successful poll started, and the releases it saw running. */
+  previous?: { startedMs: number; releasing: ReleasingPackage[] };
 }
 
 /** A release's start: its deploy time, or its apply time while the service has none. */
@@ -50,8 +50,9 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
   });
   const succeeded = await query({ deploy_status_filter: [DeployStatus.succeeded], limit: 1, offset: 0 });
 
-  const oldestReleasingStartMs = minOf(releasing.data.map(releaseStart));
-  const failureWindowStartMs = failureWindowStart(ctx, oldestReleasingStartMs);
+  const running: ReleasingPackage[] = releasing.data.map((p) => ({ id: p.package_id, startMs: releaseStart(p) }));
+  const oldestReleasingStartMs = minOf(running.map((r) => r.startMs));
+  const failureWindowStartMs = failureWindowStart(ctx, running);
   const recent = await ctx.pager.all(workspaceId, {
     deploy_status_filter: [DeployStatus.failed],
     deploy_begin_time: failureWindowStartMs,
@@ -75,6 +76,9 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
       .filter((p) => p.deploy_status === DeployStatus.failed)
       .map((p) => ({ id: p.package_id, deployMs: p.deploy_timestamp })),
     failureWindowStartMs,
+    // A release running now may fail later with its old deploy time: keep what was seen since it started.
+    failureRetainFromMs: minOf([failureWindowStartMs, oldestReleasingStartMs])!,
+    releasing: running,
     pending: pending.series,
   };
 }
@@ -102,15 +106,17 @@ function olderApply(a: ReleasePackage | undefined, b: ReleasePackage): ReleasePa
 }
 
 /**
- * A package that fails after the last poll was either releasing then (so it started
- * no earlier than the oldest release seen) or started since. The window never moves
- * back, so a package outside an earlier window can never be counted late.
+ * A package that failed since the last poll either started releasing since then, or
+ * was a release running then that has stopped running now. So the window reaches back
+ * to the last poll's start, and to the start of every release that has finished since;
+ * a release still running does not hold it back. The first poll reaches back to the
+ * oldest running release, so that the baseline holds every failure a later window sees.
  */
-function failureWindowStart(ctx: PollContext, oldestReleasingNowMs: number | undefined): number {
-  const base = ctx.previous
-    ? minOf([ctx.previous.startedMs - CLOCK_SKEW_MS, ctx.previous.oldestReleasingStartMs])!
-    : minOf([ctx.now - CLOCK_SKEW_MS, oldestReleasingNowMs])!;
-  return Math.max(base, ctx.tracker.windowStartMs ?? 0);
+function failureWindowStart(ctx: PollContext, runningNow: ReleasingPackage[]): number {
+  if (!ctx.previous) return minOf([ctx.now - CLOCK_SKEW_MS, ...runningNow.map((r) => r.startMs)])!;
+  const still = new Set(runningNow.map((r) => r.id));
+  const finished = ctx.previous.releasing.filter((r) => !still.has(r.id)).map((r) => r.startMs);
+  return minOf([ctx.previous.startedMs - CLOCK_SKEW_MS, ...finished])!;
 }
 
 function minOf(values: Array<number | undefined>): number | undefined {

@@ -9,6 +9,8 @@ export const systemTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface Job {
   id: string;
   intervalMs: number;
@@ -71,7 +73,8 @@ export class Scheduler {
   }
 
   private plan(entry: Entry, delayMs: number): void {
-    entry.handle = this.timers.setTimeout(() => void this.fire(entry), delayMs);
+    // Node fires a longer timer at once; config refuses such intervals, this is the backstop.
+    entry.handle = this.timers.setTimeout(() => void this.fire(entry), Math.min(delayMs, MAX_TIMER_MS));
   }
 
   private async fire(entry: Entry): Promise<void> {

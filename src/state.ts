@@ -12,6 +12,11 @@ export interface WorkspaceKey {
   region: string;
 }
 
+export interface ReleasingPackage {
+  id: string;
+  startMs: number;
+}
+
 export interface PendingPackage {
   id: string;
   name: string;
@@ -28,16 +33,19 @@ export interface Snapshot {
   /** Failed packages whose `deploy_timestamp` is at or after `failureWindowStartMs`. */
   recentFailures: Array<{ id: string; deployMs: number }>;
   failureWindowStartMs: number;
+  /** Seen failures older than this can never be queried again, so they may be forgotten. */
+  failureRetainFromMs: number;
+  /** Releases running now, as far as one page lists them (oldest first). */
+  releasing: ReleasingPackage[];
   /** Oldest first; only with per-package series. */
   pending: PendingPackage[];
 }
 
-/** Remembers which failed packages were seen, so each counts once. */
+/** Remembers which failures were seen, so each counts once. */
 export interface FailureTracker {
   baselined: boolean;
-  /** package id → deploy timestamp, for failures inside the current window. */
+  /** `package_id@deploy_timestamp` → deploy timestamp: a package released again and failing again is a new failure. */
   seen: ReadonlyMap<string, number>;
-  windowStartMs?: number;
 }
 
 export interface WorkspaceState {
@@ -48,12 +56,12 @@ export interface WorkspaceState {
   /** Start of the current run of failed polls. */
   failingSinceMs?: number;
   /** The last successful poll's data; dropped once polls have failed for `stale_after`. */
-  data?: Omit<Snapshot, "recentFailures" | "failureWindowStartMs">;
+  data?: Omit<Snapshot, "recentFailures" | "failureWindowStartMs" | "failureRetainFromMs" | "releasing">;
   failuresTotal: number;
   errors: Record<ErrorReason, number>;
   tracker: FailureTracker;
-  /** The last successful poll's start and the oldest release it saw: the next failure window starts there. */
-  previous?: { startedMs: number; oldestReleasingStartMs?: number };
+  /** The last successful poll's start and the releases it saw running: the next failure window starts there. */
+  previous?: { startedMs: number; releasing: ReleasingPackage[] };
 }
 
 export interface PollTiming {
@@ -73,21 +81,22 @@ export function initialState(key: WorkspaceKey): WorkspaceState {
 export function trackFailures(
   tracker: FailureTracker,
   recent: Snapshot["recentFailures"],
-  windowStartMs: number,
+  retainFromMs: number,
 ): { tracker: FailureTracker; newFailures: number } {
   const seen = new Map<string, number>();
-  for (const [id, deployMs] of tracker.seen) if (deployMs >= windowStartMs) seen.set(id, deployMs);
+  for (const [key, deployMs] of tracker.seen) if (deployMs >= retainFromMs) seen.set(key, deployMs);
   let newFailures = 0;
   for (const { id, deployMs } of recent) {
-    if (!tracker.seen.has(id) && !seen.has(id) && tracker.baselined) newFailures++;
-    seen.set(id, deployMs);
+    const key = `${id}@${deployMs}`;
+    if (!tracker.seen.has(key) && !seen.has(key) && tracker.baselined) newFailures++;
+    seen.set(key, deployMs);
   }
-  return { tracker: { baselined: true, seen, windowStartMs }, newFailures };
+  return { tracker: { baselined: true, seen }, newFailures };
 }
 
 export function pollSucceeded(state: WorkspaceState, snapshot: Snapshot, timing: PollTiming): WorkspaceState {
-  const { tracker, newFailures } = trackFailures(state.tracker, snapshot.recentFailures, snapshot.failureWindowStartMs);
-  const { recentFailures: _r, failureWindowStartMs: _w, ...data } = snapshot;
+  const { tracker, newFailures } = trackFailures(state.tracker, snapshot.recentFailures, snapshot.failureRetainFromMs);
+  const { recentFailures: _r, failureWindowStartMs: _w, failureRetainFromMs: _k, releasing, ...data } = snapshot;
   return {
     ...state,
     up: true,
@@ -97,7 +106,7 @@ export function pollSucceeded(state: WorkspaceState, snapshot: Snapshot, timing:
     data,
     failuresTotal: state.failuresTotal + newFailures,
     tracker,
-    previous: { startedMs: timing.startedMs, oldestReleasingStartMs: snapshot.oldestReleasingStartMs },
+    previous: { startedMs: timing.startedMs, releasing },
   };
 }
 

@@ -5,6 +5,9 @@ import { expectedFrom } from "../helpers/expected";
 import { WorkspaceState, initialState, pollSucceeded } from "../../src/state";
 import { RunningSimulator } from "../../src/simulator";
 import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
+import { generatePackages } from "../../src/simulator";
+
+const DAY = 86_400_000;
 
 const key = { projectId: PROJECT, workspaceId: WS, name: "analytics", region: "cn-north-4" };
 
@@ -87,6 +90,29 @@ describe("polling a workspace", () => {
       ({ state } = await poll(sim, state, pager));
       ({ state } = await poll(sim, state, pager));
       expect(state.failuresTotal).toBe(1);
+    });
+  });
+
+  it("keeps to 5 requests per poll while a release has been stuck for a week, and counts it once when it fails", async () => {
+    const now = Date.now();
+    const pkgs = generatePackages({ projectId: PROJECT, workspaceId: WS, counts: { succeeded: 5_000, failed: 2_000, releasing: 3 }, now, maxAgeMs: 30 * DAY, seed: 3 });
+    const stuck = pkgs.find((p) => p.deploy_status === DeployStatus.succeeded)!;
+    Object.assign(stuck, { deploy_status: DeployStatus.releasing, deploy_timestamp: now - 7 * DAY });
+    await withSim(oneWorkspace(pkgs), async (sim) => {
+      const pager = pagerFor(sim);
+      let { state } = await poll(sim, initialState(key), pager);
+      const costs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const result = await poll(sim, state, pager);
+        state = result.state;
+        costs.push(result.requests);
+      }
+      expect(costs).toEqual([5, 5, 5]);
+      sim.control.setStatus(PROJECT, WS, stuck.package_id, DeployStatus.failed, stuck.deploy_timestamp);
+      ({ state } = await poll(sim, state, pager));
+      const after = await poll(sim, state, pager);
+      expect(after.state.failuresTotal).toBe(1);
+      expect(after.requests).toBe(5);
     });
   });
 

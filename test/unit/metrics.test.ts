@@ -21,6 +21,8 @@ function polled(workspaceId: string, overrides: Partial<Snapshot> = {}): Workspa
     lastFailureMs: NOW - 60_000,
     recentFailures: [],
     failureWindowStartMs: 0,
+    failureRetainFromMs: 0,
+    releasing: [],
     pending: [
       { id: "pk1", name: 'quote " and \\ back', applicant: "ann", applyMs: NOW - 7_200_000 },
       { id: "pk2", name: "second", applicant: "bob", applyMs: NOW - 3_600_000 },

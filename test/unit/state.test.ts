@@ -8,6 +8,8 @@ function snapshot(recentFailures: Snapshot["recentFailures"], failureWindowStart
     oldestPendingApplyMs: 1_000,
     recentFailures,
     failureWindowStartMs,
+    failureRetainFromMs: failureWindowStartMs,
+    releasing: [{ id: "r1", startMs: 500 }],
     pending: [],
   };
 }
@@ -36,10 +38,16 @@ describe("failure tracking", () => {
     expect(total).toBe(1);
   });
 
-  it("forgets failures that fell out of the window, keeping memory bounded", () => {
+  it("forgets failures older than any later window can reach, keeping memory bounded", () => {
     const first = trackFailures(initialState(key).tracker, [{ id: "old", deployMs: 5 }, { id: "new", deployMs: 50 }], 0).tracker;
     const { tracker } = trackFailures(first, [{ id: "new", deployMs: 50 }], 40);
-    expect([...tracker.seen.keys()]).toEqual(["new"]);
+    expect([...tracker.seen.keys()]).toEqual(["new@50"]);
+  });
+
+  it("counts a package released again that fails again as a new failure", () => {
+    const first = trackFailures(initialState(key).tracker, [{ id: "p", deployMs: 10 }], 0).tracker;
+    const { newFailures } = trackFailures(first, [{ id: "p", deployMs: 10 }, { id: "p", deployMs: 90 }], 0);
+    expect(newFailures).toBe(1);
   });
 });
 
@@ -59,7 +67,7 @@ describe("workspace state transitions", () => {
     expect(s.lastSuccessMs).toBe(3_500);
     expect(s.lastDurationSeconds).toBe(2.5);
     expect(s.data?.counts.succeeded).toBe(2);
-    expect(s.previous).toEqual({ startedMs: 1_000, oldestReleasingStartMs: undefined });
+    expect(s.previous).toEqual({ startedMs: 1_000, releasing: [{ id: "r1", startMs: 500 }] });
   });
 
   it("keeps the last data while polls fail, until stale_after has passed since they started failing", () => {
