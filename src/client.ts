@@ -123,6 +123,7 @@ export class DataArtsClient {
       clock: this.options.clock,
       policy: this.options.retry ?? DEFAULT_RETRY,
       random: this.options.random ?? Math.random,
+      attemptMs: this.options.timeoutMs,
     };
   }
 
@@ -165,7 +166,8 @@ export class DataArtsClient {
       status: response.status,
       errorCode,
       requestId: response.headers["x-request-id"],
-      retryAfterSeconds: reason === "throttled" && retryAfterMs !== undefined ? retryAfterMs / 1000 : undefined,
+      // Gateways send Retry-After with 503 as well as with 429.
+      retryAfterSeconds: (reason === "throttled" || reason === "server") && retryAfterMs !== undefined ? retryAfterMs / 1000 : undefined,
     });
   }
 }

@@ -28,6 +28,8 @@ export interface ExporterDeps {
 }
 
 interface ProjectRuntime {
+  /** Config entries may share a project id (one per DataArts instance): runtimes are keyed by entry. */
+  key: string;
   config: ProjectConfig;
   client: DataArtsClient;
   pager: ReleasePackagePager;
@@ -108,13 +110,16 @@ export class Exporter {
     this.config = config;
     this.limiter.setMax(config.polling.concurrency);
     this.projects = new Map(
-      config.projects.map((p) => [p.projectId, this.projectRuntime(p, previous.get(p.projectId))] as const),
+      config.projects.map((p, i) => {
+        const key = `${i}:${p.projectId}`;
+        return [key, this.projectRuntime(key, p, previous.get(key))] as const;
+      }),
     );
     this.reload = { successful: true, lastSuccessMs: this.deps.clock.now() };
     this.refreshWorkspaces();
   }
 
-  private projectRuntime(config: ProjectConfig, old: ProjectRuntime | undefined): ProjectRuntime {
+  private projectRuntime(key: string, config: ProjectConfig, old: ProjectRuntime | undefined): ProjectRuntime {
     const client: DataArtsClient = new DataArtsClient({
       projectId: config.projectId,
       endpoint: config.endpoint,
@@ -128,6 +133,7 @@ export class Exporter {
     });
     const sameDiscovery = old?.config.discover?.instanceId === config.discover?.instanceId;
     return {
+      key,
       config,
       client,
       pager: new ReleasePackagePager(client, this.config.polling.pagination),
@@ -168,7 +174,7 @@ export class Exporter {
       this.states.set(id, state ? { ...state, key: ws.key } : initialState(ws.key));
     }
     this.workspaces = next;
-    this.api.retain(new Set(this.projects.keys()), new Set(next.keys()));
+    this.api.retain(this.projectIds(), new Set(next.keys()));
     this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
     this.cache.invalidate();
   }
@@ -190,7 +196,7 @@ export class Exporter {
     const instanceId = project.config.discover!.instanceId;
     try {
       const found = await discoverWorkspaces(project.client, instanceId);
-      if (this.projects.get(project.config.projectId) !== project) return;
+      if (this.projects.get(project.key) !== project) return;
       project.discovered = new Map(found.map((w) => [w.id, w.name]));
       this.deps.logger.info({ project_id: project.config.projectId, instance_id: instanceId, workspaces: found.length }, "workspaces discovered");
       this.refreshWorkspaces();
@@ -234,15 +240,21 @@ export class Exporter {
     this.cache.invalidate();
   }
 
+  private projectIds(): Set<string> {
+    return new Set([...this.projects.values()].map((p) => p.config.projectId));
+  }
+
   private onRequest(e: RequestEvent): void {
-    const ws = e.workspaceId ? this.workspaces.get(stateId(e)) : undefined;
-    this.api.observe(
-      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? (e.workspaceId ? e.workspaceId : ""), code: e.code },
-      e.durationSeconds,
-    );
     this.deps.logger.debug(
       { project_id: e.projectId, workspace_id: e.workspaceId, kind: e.kind, code: e.code, duration_s: e.durationSeconds },
       "api request",
+    );
+    const ws = e.workspaceId ? this.workspaces.get(stateId(e)) : undefined;
+    // A request still in flight for a workspace or project removed since must not bring its series back.
+    if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
+    this.api.observe(
+      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", code: e.code },
+      e.durationSeconds,
     );
     // No invalidate here: request counts show with the poll's result, so /metrics is re-rendered once per poll.
   }

@@ -20,7 +20,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 
-const RETRYABLE: ReadonlySet<ErrorReason> = new Set(["throttled", "server", "network", "timeout"]);
+/** Not `timeout`: a service that hung once most likely hangs again, and the wait would hold a request slot. */
+const RETRYABLE: ReadonlySet<ErrorReason> = new Set(["throttled", "server", "network"]);
 
 export function isRetryable(err: unknown): err is ApiError {
   return err instanceof ApiError && RETRYABLE.has(err.reason);
@@ -46,6 +47,8 @@ export interface RetryDeps {
   clock: Clock;
   random: () => number;
   policy: RetryPolicy;
+  /** How long one more attempt may take: a retry that could end past the budget is not started. */
+  attemptMs?: number;
 }
 
 /**
@@ -61,7 +64,7 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, deps: Ret
     } catch (err) {
       if (!isRetryable(err) || n + 1 >= policy.maxAttempts) throw err;
       const delay = nextDelay(err, n, deps);
-      if (delay === undefined || clock.now() - started + delay > policy.maxTotalMs) throw err;
+      if (delay === undefined || clock.now() - started + delay + (deps.attemptMs ?? 0) > policy.maxTotalMs) throw err;
       await clock.sleep(delay);
     }
   }

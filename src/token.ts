@@ -16,6 +16,9 @@ export type IamSender = (url: string, body: string) => Promise<HttpResponse>;
 
 const tokenBody = z.object({ token: z.object({ expires_at: z.string() }) });
 
+/** How long a refused password is not tried again. */
+export const REFUSED_BACKOFF_MS = 5 * 60_000;
+
 interface CachedToken {
   value: string;
   expiresAt: number;
@@ -35,6 +38,8 @@ function refreshPoint(issuedAt: number, expiresAt: number): number {
 export class IamTokenProvider {
   private cached?: CachedToken;
   private inflight?: Promise<string>;
+  /** IAM refused the credentials: asking again at every request could lock the IAM user. */
+  private refused?: { until: number; error: ApiError };
 
   constructor(
     private readonly credentials: PasswordCredentials,
@@ -44,8 +49,16 @@ export class IamTokenProvider {
 
   async token(): Promise<string> {
     const now = this.clock.now();
-    if (this.cached && now < this.cached.refreshAt) return this.cached.value;
-    return this.refresh();
+    const cached = this.cached;
+    if (cached && now < cached.refreshAt) return cached.value;
+    if (this.refused && now < this.refused.until) throw this.refused.error;
+    try {
+      return await this.refresh();
+    } catch (err) {
+      // An early refresh that failed is no reason to fail a request while the token still works.
+      if (cached && now < cached.expiresAt) return cached.value;
+      throw err;
+    }
   }
 
   /** The service said `token` expired (APIGW.0307): forget it unless a newer one already replaced it. */
@@ -54,9 +67,16 @@ export class IamTokenProvider {
   }
 
   private refresh(): Promise<string> {
-    this.inflight ??= this.fetchToken().finally(() => {
-      this.inflight = undefined;
-    });
+    this.inflight ??= this.fetchToken()
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && (err.reason === "auth" || err.reason === "client")) {
+          this.refused = { until: this.clock.now() + REFUSED_BACKOFF_MS, error: err };
+        }
+        throw err;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
     return this.inflight;
   }
 

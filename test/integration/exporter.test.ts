@@ -46,13 +46,14 @@ function config(sim: RunningSimulator, project: Partial<Config["projects"][numbe
   };
 }
 
-function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, total: 1 }) {
+function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, total: 1 }, logs: string[] = []) {
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(line) });
   return new Exporter(cfg, {
     clock: new FakeClock(Date.now()),
     timers,
     random: () => 0,
     transport: axiosTransport(),
-    logger: pino({ level: "silent" }),
+    logger,
     build: { version: "test", revision: "test" },
     shard,
     owns: (p, w) => shard.total <= 1 || shardOf(p, w, shard.total) === shard.ordinal,
@@ -125,6 +126,36 @@ describe("the exporter wired in process", () => {
       exporter.stop();
     }
     expect(seen.sort()).toEqual([...ids].sort());
+  });
+
+  it("polls every entry of a project listed twice (one per DataArts instance)", async () => {
+    const timers = new ManualTimers();
+    const base = config(sim, {});
+    const entry = (id: string) => ({ ...base.projects[0]!, workspaces: [{ id, name: id, intervalMs: 60_000 }] });
+    const exporter = exporterFor({ ...base, projects: [entry(ids[0]!), entry(ids[1]!)] }, timers);
+    exporter.start();
+    timers.fireAll();
+    await eventually(async () => {
+      const up = await upOf(exporter);
+      return up[ids[0]!] === 1 && up[ids[1]!] === 1;
+    }, "both entries' workspaces to be polled");
+    exporter.stop();
+  });
+
+  it("does not bring back the series of a workspace removed while its poll was in flight", async () => {
+    sim.control.injectFault(PROJECT, ids[1]!, { kind: "slow", delayMs: 300 });
+    const timers = new ManualTimers();
+    const both = config(sim, { workspaces: ids.slice(0, 2).map((id) => ({ id, name: id, intervalMs: 60_000 })) });
+    const logs: string[] = [];
+    const exporter = exporterFor(both, timers, undefined, logs);
+    exporter.start();
+    timers.fireAll();
+    await eventually(async () => sim.control.requestCounts()[`${PROJECT}/${ids[1]}`]! >= 1, "the slow poll to start");
+    exporter.reloadWith(config(sim, { workspaces: [{ id: ids[0]!, name: ids[0]!, intervalMs: 60_000 }] }));
+    const answered = (line: string) => line.includes('"api request"') && line.includes(ids[1]!) && line.includes('"code":"200"');
+    await eventually(async () => logs.some(answered), "the slow answer to arrive");
+    expect(await scrapeText(exporter)).not.toContain(ids[1]!);
+    exporter.stop();
   });
 
   it("keeps polling the other workspaces while one hangs", async () => {

@@ -137,6 +137,28 @@ describe("the exporter process against the simulator", () => {
     expect(sample(text, F.failures, w)).toBe(0);
   });
 
+  it("leaves out what a workspace has none of: no pending package, no failure, no release running", async () => {
+    const text = await scrape(exporter.url);
+    const d = { project_id: P3, workspace_id: WS_D, workspace: "token-ws" };
+    expect(sample(text, F.packages, { ...d, status: "succeeded" })).toBe(2);
+    expect(sample(text, F.packages, { ...d, status: "pending_review" })).toBe(0);
+    expect(sample(text, F.pendingOldestTimestamp, d)).toBeUndefined();
+    expect(sample(text, F.lastFailure, d)).toBeUndefined();
+    expect(sample(text, F.pendingOldestAge, d)).toBe(0);
+    expect(sample(text, F.releasingOldestAge, d)).toBe(0);
+    expect(family(text, F.pendingAge).filter((s) => s.labels.workspace_id === WS_D)).toEqual([]);
+  });
+
+  it("times each poll and dates the last success and the config load", async () => {
+    const text = await scrape(exporter.url);
+    const w = { workspace_id: WS_A };
+    const duration = sample(text, F.pollDuration, w)!;
+    expect(duration).toBeGreaterThan(0);
+    expect(duration).toBeLessThan(5);
+    expect(Math.abs(sample(text, F.lastSuccess, w)! - Date.now() / 1000)).toBeLessThan(10);
+    expect(Math.abs(sample(text, F.reloadTimestamp, {})! - Date.now() / 1000)).toBeLessThan(60);
+  });
+
   it("labels workspaces by configured name, or by id when unnamed, with the project's region", async () => {
     const text = await scrape(exporter.url);
     const info = family(text, F.info).map((s) => s.labels);
@@ -257,7 +279,11 @@ describe("the exporter process against the simulator", () => {
     const logs = exporter.output();
     expect(logs).toContain('"poll failed"');
     expect(logs).toContain('"error_code"');
+    expect(logs).toContain('"api request"');
     for (const secret of SECRETS) expect(logs).not.toContain(secret);
+    expect(logs).not.toMatch(/Signature=|X-Auth-Token|x-subject-token/i);
+    // IAM tokens (the simulator's like Huawei's) start with MII.
+    expect(logs).not.toMatch(/MII[\w-]{20,}/);
   });
 
   it("stops within a second of SIGTERM, exiting 0", async () => {

@@ -1,4 +1,5 @@
-import { IamTokenProvider } from "../../src/token";
+import { ApiError } from "../../src/errors";
+import { IamTokenProvider, REFUSED_BACKOFF_MS } from "../../src/token";
 import { HttpResponse } from "../../src/transport";
 import { FakeClock } from "../helpers/fake-clock";
 
@@ -91,6 +92,37 @@ describe("the IAM token provider", () => {
     expect(await provider.token()).toBe("token-2");
     provider.invalidate("token-1");
     expect(await provider.token()).toBe("token-2");
+  });
+
+  it("keeps using a still-valid token when an early refresh fails", async () => {
+    const clock = new FakeClock();
+    const server = iam(clock);
+    let down = false;
+    const send = (url: string, body: string) =>
+      down ? Promise.reject(new ApiError("server", "IAM 503")) : server.send(url, body);
+    const provider = new IamTokenProvider(credentials, send, clock);
+    await provider.token();
+    down = true;
+    clock.advance(23 * HOUR);
+    expect(await provider.token()).toBe("token-1");
+    clock.advance(HOUR);
+    await expect(provider.token()).rejects.toMatchObject({ reason: "server" });
+  });
+
+  it("does not ask IAM again for five minutes after it refused the password", async () => {
+    const clock = new FakeClock();
+    let asked = 0;
+    const send = () => {
+      asked++;
+      return Promise.reject(new ApiError("auth", "HTTP 401: IAM.0002", { status: 401 }));
+    };
+    const provider = new IamTokenProvider(credentials, send, clock);
+    await expect(provider.token()).rejects.toMatchObject({ reason: "auth" });
+    await expect(provider.token()).rejects.toMatchObject({ reason: "auth" });
+    expect(asked).toBe(1);
+    clock.advance(REFUSED_BACKOFF_MS);
+    await expect(provider.token()).rejects.toMatchObject({ reason: "auth" });
+    expect(asked).toBe(2);
   });
 
   it("reports an IAM answer without a token as an invalid response", async () => {
