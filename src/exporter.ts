@@ -30,6 +30,8 @@ export interface ExporterDeps {
 interface ProjectRuntime {
   /** Config entries may share a project id (one per DataArts instance): runtimes are keyed by entry. */
   key: string;
+  /** The settings the client was built from; a reload that keeps them keeps the client. */
+  fingerprint: string;
   config: ProjectConfig;
   client: DataArtsClient;
   pager: ReleasePackagePager;
@@ -120,6 +122,10 @@ export class Exporter {
   }
 
   private projectRuntime(key: string, config: ProjectConfig, old: ProjectRuntime | undefined): ProjectRuntime {
+    // An unchanged project keeps its client: its IAM token, and what paging learned.
+    const { timeoutMs, pagination } = this.config.polling;
+    const fingerprint = JSON.stringify([config, timeoutMs, pagination]);
+    if (old && old.fingerprint === fingerprint) return old;
     const client: DataArtsClient = new DataArtsClient({
       projectId: config.projectId,
       endpoint: config.endpoint,
@@ -134,6 +140,7 @@ export class Exporter {
     const sameDiscovery = old?.config.discover?.instanceId === config.discover?.instanceId;
     return {
       key,
+      fingerprint,
       config,
       client,
       pager: new ReleasePackagePager(client, this.config.polling.pagination),

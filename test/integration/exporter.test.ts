@@ -158,6 +158,24 @@ describe("the exporter wired in process", () => {
     exporter.stop();
   });
 
+  it("keeps an unchanged project's IAM token across a reload", async () => {
+    const timers = new ManualTimers();
+    const cfg = config(sim, {
+      auth: { type: "password", iamEndpoint: sim.url, domain: SIM_CREDENTIALS.domain, user: SIM_CREDENTIALS.user, password: SIM_CREDENTIALS.password },
+      workspaces: [{ id: ids[0]!, name: "one", intervalMs: 60_000 }],
+    });
+    const exporter = exporterFor(cfg, timers);
+    exporter.start();
+    timers.fireAll();
+    await eventually(async () => (await upOf(exporter))[ids[0]!] === 1, "the first poll");
+    exporter.reloadWith(structuredClone(cfg));
+    const before = sim.control.requestCounts()[`${PROJECT}/${ids[0]}`]!;
+    timers.fireAll();
+    await eventually(async () => sim.control.requestCounts()[`${PROJECT}/${ids[0]}`]! >= before + 5, "a poll after the reload");
+    expect(sim.control.requestCounts().iam).toBe(1);
+    exporter.stop();
+  });
+
   it("keeps polling the other workspaces while one hangs", async () => {
     sim.control.injectFault(PROJECT, ids[1]!, { kind: "hang" });
     const timers = new ManualTimers();
