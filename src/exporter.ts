@@ -93,10 +93,6 @@ export class Exporter {
     return [...this.workspaces.keys()].map((id) => this.states.get(id)!).filter(Boolean);
   }
 
-  get currentConfig(): Config {
-    return this.config;
-  }
-
   private info(): ExporterInfo {
     return {
       ...this.deps.build,

@@ -8,14 +8,6 @@ export const DeployStatus = {
   releasing: 5,
 } as const;
 
-/** Label values of the `status` label, keyed by the service's numeric status. */
-export const STATUS_LABELS: ReadonlyArray<readonly [number, string]> = [
-  [DeployStatus.pendingReview, "pending_review"],
-  [DeployStatus.succeeded, "succeeded"],
-  [DeployStatus.failed, "failed"],
-  [DeployStatus.releasing, "releasing"],
-];
-
 export interface PackageApprover {
   user_id?: string;
   user_name?: string;
