@@ -44,10 +44,10 @@ async function main(): Promise<void> {
 
 async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>, shard: ReturnType<typeof parseShardFlags>) {
   const demo = await startDemo();
-  const running = await serve(flags, demo.config, () => demo.config, build, shard, demo.stop);
+  const url = await serve(flags, demo.config, () => demo.config, build, shard, demo.stop);
   process.stdout.write(
     `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
-      `  metrics:  ${running}${flags.telemetryPath}\n  overview: ${running}/\nPress Ctrl+C to stop.\n\n`,
+      `  metrics:  ${url}${flags.telemetryPath}\n  overview: ${url}/\nPress Ctrl+C to stop.\n\n`,
   );
 }
 

@@ -128,7 +128,7 @@ export class Exporter {
       auth: this.authenticator(config, (): DataArtsClient => client),
       transport: this.deps.transport,
       clock: this.deps.clock,
-      timeoutMs: this.config.polling.timeoutMs,
+      timeoutMs,
       random: this.deps.random,
       onRequest: (e) => this.onRequest(e),
       limit: (fn) => this.limiter.run(fn),
@@ -139,7 +139,7 @@ export class Exporter {
       fingerprint,
       config,
       client,
-      pager: new ReleasePackagePager(client, this.config.polling.pagination),
+      pager: new ReleasePackagePager(client, pagination),
       discovered: sameDiscovery && old ? old.discovered : new Map(),
     };
   }
@@ -190,7 +190,8 @@ export class Exporter {
     return [...this.projects.values()].flatMap((p) => {
       const discover = p.config.discover;
       if (!discover) return [];
-      const id = `discover:${p.config.projectId}/${discover.instanceId}`;
+      // Keyed by config entry: two entries of one project each discover their own instance.
+      const id = `discover:${p.key}/${discover.instanceId}`;
       return [{ id, intervalMs: discover.refreshMs, firstDelayMs: 0, run: () => this.discover(p) }];
     });
   }
