@@ -4,16 +4,16 @@
  *   npm run bench
  */
 import { performance } from "node:perf_hooks";
-import { AkSkAuthenticator } from "../src/auth";
-import { DataArtsClient } from "../src/client";
+import { AkSkAuthenticator } from "../src/dataarts/auth";
+import { DataArtsClient } from "../src/dataarts/client";
 import { systemClock } from "../src/clock";
-import { ReleasePackagePager } from "../src/paging";
-import { pollWorkspace } from "../src/poller";
-import { initialState, pollSucceeded, Snapshot, WorkspaceState } from "../src/state";
-import { axiosTransport } from "../src/transport";
+import { ReleasePackagePager } from "../src/dataarts/paging";
+import { pollWorkspace } from "../src/polling/poller";
+import { initialState, pollSucceeded, Snapshot, WorkspaceState } from "../src/polling/state";
+import { axiosTransport } from "../src/dataarts/transport";
 import { SIM_CREDENTIALS, generatePackages, startSimulator } from "../src/simulator";
-import { renderAges, renderPolled } from "../src/metrics";
-import { ScrapeCache } from "../src/scrape";
+import { renderAges, renderPolled } from "../src/metrics/families";
+import { ScrapeCache } from "../src/metrics/scrape-cache";
 
 const PROJECT = "0123456789abcdef0123456789abcdef";
 const WS = "45be704b28cb4f25a39221169fd3e27e";

@@ -1,5 +1,6 @@
-import type { Config } from "./config";
-import { DEFAULTS } from "./config";
+/** The demo: the built-in simulator on a free loopback port and a config that polls it. */
+import type { Config } from "./config/config";
+import { DEFAULTS } from "./config/config";
 import { RunningSimulator, SIM_CREDENTIALS, scenarioByName, startSimulator } from "./simulator";
 
 /** How often the demo's packages move, and how often the exporter polls them: fast enough to watch. */

@@ -1,19 +1,20 @@
+/** Wires config, API clients, polling, state and metrics together; owns no server and never touches `process`. */
 import type { Logger } from "pino";
-import { ApiError } from "./errors";
+import { ApiError } from "./dataarts/api-error";
 import { Clock } from "./clock";
-import type { Config, ProjectConfig } from "./config";
-import { DataArtsClient, RequestEvent } from "./client";
-import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "./auth";
-import { IamTokenProvider } from "./token";
-import { ReleasePackagePager } from "./paging";
-import { Limiter } from "./limiter";
-import { Job, Scheduler, Timers } from "./scheduler";
-import { Transport } from "./transport";
-import { pollWorkspace } from "./poller";
-import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./state";
-import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics";
-import { ScrapeCache } from "./scrape";
-import { discoverWorkspaces } from "./discovery";
+import type { Config, ProjectConfig } from "./config/config";
+import { DataArtsClient, RequestEvent } from "./dataarts/client";
+import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "./dataarts/auth";
+import { IamTokenProvider } from "./dataarts/token";
+import { ReleasePackagePager } from "./dataarts/paging";
+import { Limiter } from "./polling/limiter";
+import { Job, Scheduler, Timers } from "./polling/scheduler";
+import { Transport } from "./dataarts/transport";
+import { pollWorkspace } from "./polling/poller";
+import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./polling/state";
+import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
+import { ScrapeCache } from "./metrics/scrape-cache";
+import { discoverWorkspaces } from "./dataarts/discovery";
 
 export interface ExporterDeps {
   clock: Clock;

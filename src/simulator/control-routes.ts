@@ -6,7 +6,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import type { ReleasePackage } from "../model";
+import type { ReleasePackage } from "../dataarts/model";
 import { sendError, type SimContext } from "./http";
 import { NotFoundError } from "./store";
 import type { Fault, SimulatorControl, WorkspaceInput } from "./types";

@@ -1,5 +1,5 @@
 /** The in-process test control of a simulator. */
-import type { ReleasePackage } from "../model";
+import type { ReleasePackage } from "../dataarts/model";
 import type { SimCore } from "./core";
 import { checkFault } from "./faults";
 import { NotFoundError } from "./store";

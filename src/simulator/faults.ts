@@ -1,6 +1,6 @@
 /** Injected faults: their schema, their queue per workspace, and the answers they give. */
 import { z } from "zod";
-import type { ReleasePackagePage } from "../model";
+import type { ReleasePackagePage } from "../dataarts/model";
 import { sendError, sendRaw, waitForCloseOr, type SimContext } from "./http";
 import type { WorkspaceData } from "./store";
 import type { Fault } from "./types";

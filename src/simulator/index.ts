@@ -19,4 +19,4 @@ export type {
   WorkspaceInput,
   WrongShapeVariant,
 } from "./types";
-export type { ReleasePackage } from "../model";
+export type { ReleasePackage } from "../dataarts/model";

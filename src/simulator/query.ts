@@ -1,5 +1,5 @@
 /** Reads a release-packages request body the way the service does, into a PackageQuery or a DLF.3051 reason. */
-import { MAX_LIMIT, type OrderColumn, type SortDirection } from "../model";
+import { MAX_LIMIT, type OrderColumn, type SortDirection } from "../dataarts/model";
 import type { PackageQuery, TimeRange } from "./store";
 
 export type OffsetMode = "page" | "offset";

@@ -1,6 +1,6 @@
 /** The service's routes: release-package query, workspace listing, and IAM token issue. */
 import { z } from "zod";
-import type { ReleasePackagePage } from "../model";
+import type { ReleasePackagePage } from "../dataarts/model";
 import { authenticate, SIM_CREDENTIALS } from "./auth";
 import type { SimCore } from "./core";
 import { answerFault, corruptAnswer, takeFault } from "./faults";

@@ -1,6 +1,6 @@
 /** The simulator's data: projects, workspaces and their packages, and the release-package query. */
 import { createHash } from "node:crypto";
-import { DeployStatus, type OrderColumn, type ReleasePackage, type ReleasePackagePage, type SortDirection } from "../model";
+import { DeployStatus, type OrderColumn, type ReleasePackage, type ReleasePackagePage, type SortDirection } from "../dataarts/model";
 import { checkFault } from "./faults";
 import { SortedIndex } from "./sorted-index";
 import type { Fault, ScenarioProject, WorkspaceInput } from "./types";

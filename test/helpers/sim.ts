@@ -1,10 +1,10 @@
-import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "../../src/auth";
-import { DataArtsClient, RequestEvent } from "../../src/client";
-import { DEFAULT_RETRY, RetryPolicy } from "../../src/retry";
-import { IamTokenProvider } from "../../src/token";
-import { axiosTransport } from "../../src/transport";
+import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "../../src/dataarts/auth";
+import { DataArtsClient, RequestEvent } from "../../src/dataarts/client";
+import { DEFAULT_RETRY, RetryPolicy } from "../../src/dataarts/retry";
+import { IamTokenProvider } from "../../src/dataarts/token";
+import { axiosTransport } from "../../src/dataarts/transport";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
-import { ReleasePackage } from "../../src/model";
+import { ReleasePackage } from "../../src/dataarts/model";
 import { FakeClock } from "./fake-clock";
 
 export const PROJECT = "0123456789abcdef0123456789abcdef";

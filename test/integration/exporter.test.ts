@@ -1,9 +1,9 @@
 import pino from "pino";
-import { Config } from "../../src/config";
+import { Config } from "../../src/config/config";
 import { Exporter } from "../../src/exporter";
-import { METRIC_FAMILIES as F } from "../../src/metrics";
-import { shardOf } from "../../src/shard";
-import { axiosTransport } from "../../src/transport";
+import { METRIC_FAMILIES as F } from "../../src/metrics/families";
+import { shardOf } from "../../src/polling/shard";
+import { axiosTransport } from "../../src/dataarts/transport";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { FakeClock } from "../helpers/fake-clock";
 import { ManualTimers } from "../helpers/manual-timers";

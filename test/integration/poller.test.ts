@@ -1,8 +1,8 @@
-import { DeployStatus } from "../../src/model";
-import { ReleasePackagePager } from "../../src/paging";
-import { pollWorkspace } from "../../src/poller";
+import { DeployStatus } from "../../src/dataarts/model";
+import { ReleasePackagePager } from "../../src/dataarts/paging";
+import { pollWorkspace } from "../../src/polling/poller";
 import { expectedFrom } from "../helpers/expected";
-import { WorkspaceState, initialState, pollSucceeded } from "../../src/state";
+import { WorkspaceState, initialState, pollSucceeded } from "../../src/polling/state";
 import { RunningSimulator } from "../../src/simulator";
 import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
 import { generatePackages } from "../../src/simulator";

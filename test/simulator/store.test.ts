@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { OrderColumn, ReleasePackage, SortDirection } from "../../src/model";
+import type { OrderColumn, ReleasePackage, SortDirection } from "../../src/dataarts/model";
 import { generatePackages } from "../../src/simulator";
 import { parseQuery } from "../../src/simulator/query";
 import { WorkspaceData, type PackageQuery } from "../../src/simulator/store";

@@ -1,0 +1,127 @@
+/** What one poll of one workspace asks the API, and the snapshot it makes of the answers. */
+import { DataArtsClient } from "../dataarts/client";
+import { ReleasePackagePager } from "../dataarts/paging";
+import { DeployStatus, MAX_LIMIT, ReleasePackage } from "../dataarts/model";
+import { FailureTracker, PendingPackage, ReleasingPackage, Snapshot } from "./state";
+
+/** Margin for the service's clock being behind ours when choosing the failure window. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface PollContext {
+  client: DataArtsClient;
+  pager: ReleasePackagePager;
+  workspaceId: string;
+  /** 0 turns the per-package pending series off. */
+  packageSeriesLimit: number;
+  now: number;
+  tracker: FailureTracker;
+  /** When the previous successful poll started, and the releases it saw running. */
+  previous?: { startedMs: number; releasing: ReleasingPackage[] };
+}
+
+/** A release's start: its deploy time, or its apply time while the service has none. */
+export function releaseStart(p: ReleasePackage): number {
+  return p.deploy_timestamp > 0 ? p.deploy_timestamp : p.apply_timestamp;
+}
+
+/**
+ * Polls one workspace with a fixed number of requests whatever its size: `total`
+ * with tiny pages for counts, sorting for the oldest, and a `deploy_begin_time`
+ * window for new failures. Only a burst of failures or per-package series page further.
+ */
+export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
+  const { client, workspaceId } = ctx;
+  const query = (filter: Parameters<DataArtsClient["queryReleasePackages"]>[1]) =>
+    client.queryReleasePackages(workspaceId, filter);
+
+  const pending = await pendingPackages(ctx);
+  const releasing = await query({
+    deploy_status_filter: [DeployStatus.releasing],
+    order_column: "deploy_timestamp",
+    sorted_direction: "asc",
+    limit: MAX_LIMIT,
+    offset: 0,
+  });
+  const failed = await query({
+    deploy_status_filter: [DeployStatus.failed],
+    order_column: "deploy_timestamp",
+    sorted_direction: "desc",
+    limit: 1,
+    offset: 0,
+  });
+  const succeeded = await query({ deploy_status_filter: [DeployStatus.succeeded], limit: 1, offset: 0 });
+
+  const running: ReleasingPackage[] = releasing.data.map((p) => ({ id: p.package_id, startMs: releaseStart(p) }));
+  const oldestReleasingStartMs = minOf(running.map((r) => r.startMs));
+  const failureWindowStartMs = failureWindowStart(ctx, running);
+  const recent = await ctx.pager.all(workspaceId, {
+    deploy_status_filter: [DeployStatus.failed],
+    deploy_begin_time: failureWindowStartMs,
+    order_column: "deploy_timestamp",
+    sorted_direction: "desc",
+    limit: MAX_LIMIT,
+  });
+
+  const newest = failed.data[0];
+  return {
+    counts: {
+      pending_review: pending.total,
+      succeeded: succeeded.total,
+      failed: failed.total,
+      releasing: releasing.total,
+    },
+    oldestPendingApplyMs: pending.oldest?.apply_timestamp,
+    oldestReleasingStartMs,
+    lastFailureMs: newest && newest.deploy_timestamp > 0 ? newest.deploy_timestamp : undefined,
+    recentFailures: recent.packages
+      .filter((p) => p.deploy_status === DeployStatus.failed)
+      .map((p) => ({ id: p.package_id, deployMs: p.deploy_timestamp })),
+    failureWindowStartMs,
+    // A release running now may fail later with its old deploy time: keep what was seen since it started.
+    failureRetainFromMs: minOf([failureWindowStartMs, oldestReleasingStartMs])!,
+    releasing: running,
+    pending: pending.series,
+  };
+}
+
+async function pendingPackages(ctx: PollContext) {
+  const filter = {
+    deploy_status_filter: [DeployStatus.pendingReview],
+    order_column: "apply_timestamp" as const,
+    sorted_direction: "asc" as const,
+  };
+  if (ctx.packageSeriesLimit <= 0) {
+    const page = await ctx.client.queryReleasePackages(ctx.workspaceId, { ...filter, limit: 1, offset: 0 });
+    return { total: page.total, oldest: page.data[0], series: [] as PendingPackage[] };
+  }
+  const limit = Math.min(MAX_LIMIT, ctx.packageSeriesLimit);
+  const all = await ctx.pager.all(ctx.workspaceId, { ...filter, limit }, ctx.packageSeriesLimit);
+  const series = all.packages
+    .map((p) => ({ id: p.package_id, name: p.package_name ?? "", applicant: p.apply_user_name ?? "", applyMs: p.apply_timestamp }))
+    .sort((a, b) => a.applyMs - b.applyMs);
+  return { total: all.total, oldest: all.packages.reduce(olderApply, undefined), series };
+}
+
+function olderApply(a: ReleasePackage | undefined, b: ReleasePackage): ReleasePackage {
+  return a === undefined || b.apply_timestamp < a.apply_timestamp ? b : a;
+}
+
+/**
+ * A package that failed since the last poll either started releasing since then, or
+ * was a release running then that has stopped running now. So the window reaches back
+ * to the last poll's start, and to the start of every release that has finished since;
+ * a release still running does not hold it back. The first poll reaches back to the
+ * oldest running release, so that the baseline holds every failure a later window sees.
+ */
+function failureWindowStart(ctx: PollContext, runningNow: ReleasingPackage[]): number {
+  if (!ctx.previous) return minOf([ctx.now - CLOCK_SKEW_MS, ...runningNow.map((r) => r.startMs)])!;
+  const still = new Set(runningNow.map((r) => r.id));
+  const finished = ctx.previous.releasing.filter((r) => !still.has(r.id)).map((r) => r.startMs);
+  return minOf([ctx.previous.startedMs - CLOCK_SKEW_MS, ...finished])!;
+}
+
+function minOf(values: Array<number | undefined>): number | undefined {
+  let min: number | undefined;
+  for (const v of values) if (v !== undefined && (min === undefined || v < min)) min = v;
+  return min;
+}
