@@ -12,7 +12,7 @@ import { Job, Scheduler, Timers } from "./polling/scheduler";
 import { Transport } from "./dataarts/transport";
 import { pollWorkspace } from "./polling/poller";
 import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./polling/state";
-import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
+import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
 import { discoverWorkspaces } from "./dataarts/discovery";
 
@@ -65,10 +65,15 @@ export class Exporter {
     this.config = config;
     this.limiter = new Limiter(config.polling.concurrency);
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
-    this.cache = new ScrapeCache({
-      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render(),
-      live: () => renderAges(this.workspaceStates(), this.deps.clock.now(), this.config.metrics.packageSeries),
-    });
+    this.cache = new ScrapeCache({ clock: deps.clock, render: (_variant, nowMs) => this.exposition(nowMs) });
+  }
+
+  /** Everything but the process metrics, in pieces, from one snapshot of the (immutable) states. */
+  private *exposition(nowMs: number): Generator<string> {
+    const states = this.workspaceStates();
+    yield* polledChunks(states, this.info());
+    yield this.api.render();
+    yield* ageChunks(states, nowMs, this.config.metrics.packageSeries);
   }
 
   start(): void {

@@ -2,12 +2,14 @@
 import Koa from "koa";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
+import type { Encoding, ScrapeCache } from "../metrics/scrape-cache";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export interface ServerDeps {
   telemetryPath: string;
-  metrics: (gzip: boolean) => Promise<Buffer>;
+  /** Bodies of /metrics, built at most once per second and per change. */
+  metrics: Pick<ScrapeCache, "body">;
   landingPage: () => string;
   ready: () => boolean;
   /** Re-reads the config; resolves with the reason when the new one was rejected. */
@@ -34,11 +36,24 @@ export function createApp(deps: ServerDeps): Koa {
   app.use(async (ctx) => {
     const route = `${ctx.method} ${ctx.path}`;
     if (ctx.path === deps.telemetryPath && (ctx.method === "GET" || ctx.method === "HEAD")) {
-      const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
-      ctx.body = await deps.metrics(gzip);
+      const encoding: Encoding = ctx.acceptsEncodings("gzip", "identity") === "gzip" ? "gzip" : "identity";
+      const body = deps.metrics.body("text", encoding);
+      ctx.status = 200;
       ctx.set("Content-Type", METRICS_CONTENT_TYPE);
       ctx.vary("Accept-Encoding");
-      if (gzip) ctx.set("Content-Encoding", "gzip");
+      if (encoding === "gzip") ctx.set("Content-Encoding", "gzip");
+      ctx.set("ETag", body.etag(encoding));
+      // Neither a conditional request that matches nor a HEAD builds the body.
+      if (ctx.fresh) {
+        ctx.status = 304;
+        return;
+      }
+      const built = body.peek(encoding);
+      if (ctx.method === "HEAD") {
+        if (built) ctx.length = built.length;
+        return;
+      }
+      ctx.body = built ?? (await body.bytes(encoding));
       return;
     }
     switch (route) {

@@ -28,12 +28,14 @@ export interface Family {
   help: string;
   type: "gauge" | "counter";
   samples: Array<{ labels: Labels; value: number }>;
+  /** Sample lines rendered already (kept per workspace), written after `samples`. */
+  text?: string;
 }
 
 /** A family with no samples is left out entirely, so "absent" really is absent. */
 export function renderFamily(family: Family): string {
-  if (family.samples.length === 0) return "";
+  if (family.samples.length === 0 && !family.text) return "";
   let out = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
   for (const s of family.samples) out += sampleLine(family.name, s.labels, s.value);
-  return out;
+  return out + (family.text ?? "");
 }

@@ -49,8 +49,27 @@ function workspaceLabels(s: WorkspaceState): Labels {
 
 type Sampler = (s: WorkspaceState, w: Labels) => Array<{ labels: Labels; value: number }>;
 
+/**
+ * Rendered lines per workspace state and family. States are replaced, never changed, on a
+ * poll or reload, so a scrape re-renders only the workspaces that changed since the last one.
+ */
+const fragments = new WeakMap<WorkspaceState, Map<string, string>>();
+
+function fragment(s: WorkspaceState, key: string, render: () => string): string {
+  let byFamily = fragments.get(s);
+  if (!byFamily) fragments.set(s, (byFamily = new Map()));
+  let text = byFamily.get(key);
+  if (text === undefined) byFamily.set(key, (text = render()));
+  return text;
+}
+
+/** A per-workspace family of the polled part; the sampler must read nothing but the state. */
 function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
-  return { name, type, help, samples: states.flatMap((s) => sampler(s, workspaceLabels(s))) };
+  let text = "";
+  for (const s of states) {
+    text += fragment(s, name, () => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join(""));
+  }
+  return { name, type, help, samples: [], text };
 }
 
 const one = (labels: Labels, value: number | undefined) => (value === undefined ? [] : [{ labels, value }]);
@@ -58,6 +77,11 @@ const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms /
 
 /** The families that change only when a poll ends (or the config is reloaded): rendered once, then cached. */
 export function renderPolled(states: WorkspaceState[], info: ExporterInfo): string {
+  return [...polledChunks(states, info)].join("");
+}
+
+/** The polled part one family at a time, so that a large scrape can be built in slices. */
+export function* polledChunks(states: WorkspaceState[], info: ExporterInfo): Generator<string> {
   const families: Family[] = [
     family(F.packages, "gauge", `Release packages in each status ${FROM_POLL}.`, states, (s, w) =>
       s.data ? STATUSES.map((status) => ({ labels: [...w, ["status", status]] as Labels, value: s.data!.counts[status] })) : [],
@@ -80,7 +104,7 @@ export function renderPolled(states: WorkspaceState[], info: ExporterInfo): stri
     ),
     ...exporterFamilies(info),
   ];
-  return families.map(renderFamily).join("");
+  for (const f of families) yield renderFamily(f);
 }
 
 function exporterFamilies(info: ExporterInfo): Family[] {
@@ -106,19 +130,51 @@ function exporterFamilies(info: ExporterInfo): Family[] {
 
 /** The families that move with the clock, computed at each scrape (a few lines per workspace). */
 export function renderAges(states: WorkspaceState[], nowMs: number, packageSeries: boolean): string {
+  return [...ageChunks(states, nowMs, packageSeries)].join("");
+}
+
+/** How many workspaces' package series go into one chunk of a scrape. */
+const WORKSPACES_PER_CHUNK = 200;
+
+/**
+ * The clock-moving families in chunks. Label text is built once per workspace state;
+ * a scrape writes only the numbers, and each workspace's lines are kept for the second
+ * they were computed at, so rebuilding after a poll in the same second re-renders one workspace.
+ */
+export function* ageChunks(states: WorkspaceState[], nowMs: number, packageSeries: boolean): Generator<string> {
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (nowMs - ms) / 1000));
   const withData = states.filter((s) => s.data);
-  const families: Family[] = [
-    family(F.pendingOldestAge, "gauge", `Age of the oldest package awaiting review, 0 when none ${FROM_POLL}.`, withData, (s, w) =>
-      one(w, age(s.data!.oldestPendingApplyMs)),
-    ),
-    family(F.releasingOldestAge, "gauge", `Age of the longest-running release, 0 when none ${FROM_POLL}.`, withData, (s, w) =>
-      one(w, age(s.data!.oldestReleasingStartMs)),
-    ),
-  ];
-  let out = families.map(renderFamily).join("");
-  if (packageSeries) out += renderPendingAges(withData, age);
-  return out;
+  const oldest = (name: string, help: string, at: (s: WorkspaceState) => number | undefined): string => {
+    if (withData.length === 0) return "";
+    let out = `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`;
+    for (const s of withData) out += `${fragment(s, name, () => sampleLine(name, workspaceLabels(s), 0).slice(0, -2))}${formatValue(age(at(s)))}\n`;
+    return out;
+  };
+  yield oldest(F.pendingOldestAge, `Age of the oldest package awaiting review, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestPendingApplyMs);
+  yield oldest(F.releasingOldestAge, `Age of the longest-running release, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestReleasingStartMs);
+  if (!packageSeries) return;
+  const help = `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`;
+  let header = `# HELP ${F.pendingAge} ${help}\n# TYPE ${F.pendingAge} gauge\n`;
+  for (let i = 0; i < withData.length; i += WORKSPACES_PER_CHUNK) {
+    let out = "";
+    for (const s of withData.slice(i, i + WORKSPACES_PER_CHUNK)) out += pendingAges(s, nowMs, age);
+    if (out === "") continue;
+    yield header + out;
+    header = "";
+  }
+}
+
+/** One workspace's per-package age lines at `nowMs`, kept until the clock moves on. */
+const pendingAgeText = new WeakMap<WorkspaceState, { nowMs: number; text: string }>();
+
+function pendingAges(s: WorkspaceState, nowMs: number, age: (ms: number) => number): string {
+  const kept = pendingAgeText.get(s);
+  if (kept?.nowMs === nowMs) return kept.text;
+  const prefixes = pendingPrefixes(s);
+  let text = "";
+  s.data!.pending.forEach((p, i) => (text += `${prefixes[i]}${formatValue(age(p.applyMs))}\n`));
+  pendingAgeText.set(s, { nowMs, text });
+  return text;
 }
 
 /** Label text of each package series, built once per poll: a scrape only writes the numbers. */
@@ -137,22 +193,16 @@ function pendingPrefixes(s: WorkspaceState): string[] {
   return prefixes;
 }
 
-function renderPendingAges(states: WorkspaceState[], age: (ms: number) => number): string {
-  const lines: string[] = [];
-  for (const s of states) {
-    const prefixes = pendingPrefixes(s);
-    s.data!.pending.forEach((p, i) => lines.push(`${prefixes[i]}${formatValue(age(p.applyMs))}\n`));
-  }
-  if (lines.length === 0) return "";
-  const help = `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`;
-  return `# HELP ${F.pendingAge} ${help}\n# TYPE ${F.pendingAge} gauge\n${lines.join("")}`;
-}
-
 export interface RequestLabels {
   projectId: string;
   workspaceId: string;
   workspace: string;
   code: string;
+}
+
+function requestPrefix(l: RequestLabels): string {
+  const labels: Labels = [["project_id", l.projectId], ["workspace_id", l.workspaceId], ["workspace", l.workspace], ["code", l.code]];
+  return sampleLine(F.apiRequests, labels, 0).slice(0, -2);
 }
 
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -168,15 +218,18 @@ interface LatencyHistogram {
  * a removed workspace's series can be dropped by partial labels.
  */
 export class ApiMetrics {
-  private readonly requests = new Map<string, { labels: RequestLabels; value: number }>();
+  private readonly requests = new Map<string, { labels: RequestLabels; value: number; prefix: string }>();
   private readonly latency = new Map<string, LatencyHistogram>();
 
   observe(labels: RequestLabels, durationSeconds: number): void {
-    const key = [labels.projectId, labels.workspaceId, labels.code].join("\u0000");
-    const entry = this.requests.get(key) ?? { labels, value: 0 };
+    const key = `${labels.projectId}\u0000${labels.workspaceId}\u0000${labels.code}`;
+    let entry = this.requests.get(key);
+    // The label text is built once, and again only when the workspace is renamed.
+    if (!entry || entry.labels.workspace !== labels.workspace) {
+      entry = { labels, value: entry?.value ?? 0, prefix: requestPrefix(labels) };
+      this.requests.set(key, entry);
+    }
     entry.value += 1;
-    entry.labels = labels;
-    this.requests.set(key, entry);
     const h = this.latency.get(labels.projectId) ?? { counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
     LATENCY_BUCKETS.forEach((le, i) => {
       if (durationSeconds <= le) h.counts[i]! += 1;
@@ -199,9 +252,7 @@ export class ApiMetrics {
     let out = "";
     if (this.requests.size > 0) {
       out += `# HELP ${F.apiRequests} DataArts and IAM API requests by HTTP status (error when no answer came).\n# TYPE ${F.apiRequests} counter\n`;
-      for (const { labels: l, value } of this.requests.values()) {
-        out += sampleLine(F.apiRequests, [["project_id", l.projectId], ["workspace_id", l.workspaceId], ["workspace", l.workspace], ["code", l.code]], value);
-      }
+      for (const { prefix, value } of this.requests.values()) out += `${prefix}${formatValue(value)}\n`;
     }
     if (this.latency.size > 0) {
       out += `# HELP ${F.apiDuration} DataArts and IAM API request latency.\n# TYPE ${F.apiDuration} histogram\n`;

@@ -1,52 +1,176 @@
-/** Serves /metrics from memory: the polled part rendered once per poll, the clock-moving part per scrape. */
-import { gzipSync } from "node:zlib";
-import { Registry, collectDefaultMetrics } from "prom-client";
+/** Serves /metrics from memory: each body (text and gzip) built at most once per second and per change, in slices. */
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
+import { Clock } from "../clock";
+import { ProcessMetrics } from "./process-metrics";
 
-const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+const gzipAsync = promisify(gzipCallback);
 
-export interface ScrapeParts {
-  /** Families that change only with a poll or a reload. */
-  polled: () => string;
-  /** Families that move with the clock (ages): small, rendered every scrape. */
-  live: () => string;
+/** The exposition format of a body; another format is another variant with its own bodies. */
+export type Variant = "text";
+export type Encoding = "identity" | "gzip";
+
+/** The exposition of one variant at `nowMs` (a whole second), in pieces. */
+export type Render = (variant: Variant, nowMs: number) => Iterable<string>;
+
+export interface ScrapeCacheOptions {
+  render: Render;
+  clock: Clock;
+  /** Process metrics to append; one is made when not given. */
+  process?: Pick<ProcessMetrics, "render">;
+  /** How long building may hold the event loop before it lets other work run. */
+  sliceMs?: number;
+}
+
+/** Long enough for a slice to do real work, short enough that scrapes and polls barely notice. */
+const SLICE_MS = 5;
+/** Pieces are turned into bytes in blocks of about this many characters. */
+const BLOCK_CHARS = 64 * 1024;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * What one variant of /metrics is for one second and one version of the data: its ETag is
+ * known at once, its bytes are built on the first request that needs them (gzip from the text,
+ * one gzip member, off the event loop) and then shared by every scrape that gets this body.
+ */
+export class Body {
+  private text?: Promise<Buffer>;
+  private gzip?: Promise<Buffer>;
+  private readonly done: Partial<Record<Encoding, Buffer>> = {};
+
+  constructor(
+    readonly variant: Variant,
+    /** `<second>.<generation>`: which second and which version of the data. */
+    readonly key: string,
+    private readonly build: () => Promise<Buffer>,
+    private readonly onBuilt: (body: Body) => void = () => {},
+  ) {}
+
+  /** A strong validator for this body in this encoding; costs no build. */
+  etag(encoding: Encoding): string {
+    return `"${this.variant}-${this.key}${encoding === "gzip" ? "-gz" : ""}"`;
+  }
+
+  /** The bytes when built already, else undefined (HEAD uses it to send a length without building). */
+  peek(encoding: Encoding): Buffer | undefined {
+    return this.done[encoding];
+  }
+
+  /** Whether a build of these bytes has started. */
+  started(encoding: Encoding): boolean {
+    return (encoding === "gzip" ? this.gzip : this.text) !== undefined;
+  }
+
+  bytes(encoding: Encoding): Promise<Buffer> {
+    if (!this.text) this.text = this.keep("identity", this.build());
+    if (encoding === "identity") return this.text;
+    if (!this.gzip) this.gzip = this.keep("gzip", this.text.then((text) => gzipAsync(text)));
+    return this.gzip;
+  }
+
+  private keep(encoding: Encoding, bytes: Promise<Buffer>): Promise<Buffer> {
+    return bytes.then((b) => {
+      this.done[encoding] = b;
+      this.onBuilt(this);
+      return b;
+    });
+  }
 }
 
 /**
- * Serves /metrics from memory. The polled part is rendered (and gzipped) once after
- * each poll; a scrape renders only the live part and prom-client's process metrics.
- * Two gzip members back to back are one valid gzip stream, so the cached one is reused as is.
+ * Serves /metrics from memory. A body is keyed by the second and by the data's generation
+ * (a poll, reload or removal calls `invalidate`); within one key every scrape gets the
+ * same bytes. Builds run one at a time; a scrape arriving while one runs gets the last
+ * complete body (at most one build old) instead of waiting, unless there is none yet.
  */
 export class ScrapeCache {
-  private cached?: { text: Buffer; gzip: Buffer };
-  private readonly process = new Registry();
+  /** Bodies built, for tests and the benchmark. */
+  builds = 0;
+  private generation = 0;
+  private readonly current = new Map<Variant, Body>();
+  private readonly complete = new Map<Variant, Body>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly process: Pick<ProcessMetrics, "render">;
+  private readonly sliceMs: number;
+  /** Process metrics are read once per second, however many builds that second has. */
+  private processRead?: { second: number; text: Promise<string> };
 
-  constructor(private readonly parts: ScrapeParts) {
-    collectDefaultMetrics({ register: this.process });
-    // Gauges named *_total fail `promtool check metrics`; each is the sum of a kept family
-    // (nodejs_active_handles and friends, labelled by type), so nothing is lost.
-    for (const name of LINT_FAILING_DEFAULTS) this.process.removeSingleMetric(name);
+  constructor(private readonly options: ScrapeCacheOptions) {
+    this.process = options.process ?? new ProcessMetrics();
+    this.sliceMs = options.sliceMs ?? SLICE_MS;
   }
 
+  /** The data changed: the next scrape gets a new body. */
   invalidate(): void {
-    this.cached = undefined;
+    this.generation += 1;
   }
 
-  /** Whether the polled part is rendered already (for tests of the scrape path). */
-  get isCached(): boolean {
-    return this.cached !== undefined;
-  }
-
-  async body(gzip: boolean): Promise<Buffer> {
-    const polled = this.polled();
-    const live = Buffer.from(this.parts.live() + (await this.process.metrics()));
-    return gzip ? Buffer.concat([polled.gzip, gzipSync(live)]) : Buffer.concat([polled.text, live]);
-  }
-
-  private polled(): { text: Buffer; gzip: Buffer } {
-    if (!this.cached) {
-      const text = Buffer.from(this.parts.polled());
-      this.cached = { text, gzip: gzipSync(text) };
+  /**
+   * The body a scrape of this variant and encoding is to get now. Cheap (no build): its
+   * ETag answers a conditional request, and its bytes are built when first asked for.
+   */
+  body(variant: Variant, encoding: Encoding): Body {
+    const second = Math.floor(this.options.clock.now() / 1000);
+    const key = `${second}.${this.generation}`;
+    let body = this.current.get(variant);
+    if (body?.key !== key) {
+      body = new Body(variant, key, () => this.serialized(() => this.build(variant, second * 1000)), (b) => this.keepComplete(b));
+      this.current.set(variant, body);
     }
-    return this.cached;
+    if (body.peek(encoding)) return body;
+    // Someone is building the current body already: serve the last one that is complete.
+    const last = this.complete.get(variant);
+    return body.started(encoding) && last?.peek(encoding) ? last : body;
   }
+
+  /** The bytes of what `body` says a scrape gets now (building them if need be). */
+  async bytes(variant: Variant, encoding: Encoding): Promise<Buffer> {
+    return this.body(variant, encoding).bytes(encoding);
+  }
+
+  private keepComplete(body: Body): void {
+    const kept = this.complete.get(body.variant);
+    // Keys grow with time and generation; an older body finishing late must not replace a newer one.
+    if (!kept || newer(body.key, kept.key)) this.complete.set(body.variant, body);
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private processMetrics(second: number): Promise<string> {
+    if (this.processRead?.second !== second) this.processRead = { second, text: this.process.render() };
+    return this.processRead.text;
+  }
+
+  /** Renders in slices: between slices the event loop serves scrapes and finishes polls. */
+  private async build(variant: Variant, nowMs: number): Promise<Buffer> {
+    this.builds += 1;
+    const blocks: Buffer[] = [];
+    let pending = "";
+    let sliceStart = performance.now();
+    for (const piece of this.options.render(variant, nowMs)) {
+      pending += piece;
+      if (pending.length >= BLOCK_CHARS) {
+        blocks.push(Buffer.from(pending));
+        pending = "";
+      }
+      if (performance.now() - sliceStart >= this.sliceMs) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+    }
+    blocks.push(Buffer.from(pending + (await this.processMetrics(nowMs / 1000))));
+    return Buffer.concat(blocks);
+  }
+}
+
+function newer(a: string, b: string): boolean {
+  const [as, ag] = a.split(".").map(Number) as [number, number];
+  const [bs, bg] = b.split(".").map(Number) as [number, number];
+  return as > bs || (as === bs && ag > bg);
 }
