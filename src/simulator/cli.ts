@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1]` */
+/** `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1] [--workspaces N]` */
 import { SIM_CREDENTIALS } from "./auth";
 import { scenarioByName, SCENARIO_NAMES } from "./scenarios";
 import { startSimulator, type RunningSimulator } from "./server";
@@ -11,13 +11,15 @@ export interface CliArgs {
   offsetMode: "page" | "offset";
   tickMs: number;
   tokenTtlMs?: number;
+  /** Workspaces of the fleet scenario. */
+  workspaces?: number;
 }
 
 export class UsageError extends Error {}
 
 const USAGE =
-  "usage: simulator [--port 8080] [--host 127.0.0.1] [--scenario demo|small|empty|large] " +
-  "[--offset-mode page|offset] [--tick-ms 5000] [--token-ttl-ms N]";
+  "usage: simulator [--port 8080] [--host 127.0.0.1] [--scenario demo|small|empty|large|fleet] " +
+  "[--offset-mode page|offset] [--tick-ms 5000] [--token-ttl-ms N] [--workspaces N (fleet only)]";
 
 function integer(flag: string, value: string, min: number, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -49,6 +51,7 @@ export function parseArgs(argv: readonly string[]): CliArgs | "help" {
         break;
       case "--tick-ms": args.tickMs = integer(flag, value, 100, 3_600_000); break;
       case "--token-ttl-ms": args.tokenTtlMs = integer(flag, value, 1, Number.MAX_SAFE_INTEGER); break;
+      case "--workspaces": args.workspaces = integer(flag, value, 1, 100_000); break;
       default: throw new UsageError(`unknown flag ${flag}`);
     }
   }
@@ -66,7 +69,9 @@ export function banner(sim: RunningSimulator, args: CliArgs): string {
   ];
   for (const p of projects) {
     lines.push(`Project ${p.projectId} (instance ${p.instanceId}):`);
-    for (const ws of p.workspaces) lines.push(`  workspace ${ws.id}  ${ws.name}${ws.isDefault ? " (default)" : ""}: ${ws.packageCount} packages`);
+    const listed = p.workspaces.length > 20 ? p.workspaces.slice(0, 3) : p.workspaces;
+    for (const ws of listed) lines.push(`  workspace ${ws.id}  ${ws.name}${ws.isDefault ? " (default)" : ""}: ${ws.packageCount} packages`);
+    if (listed.length < p.workspaces.length) lines.push(`  ... and ${p.workspaces.length - listed.length} more workspaces`);
   }
   lines.push(`Control routes (loopback only): ${sim.url}/-/sim/projects, /-/sim/counts, ...`);
   return lines.join("\n");
@@ -75,7 +80,7 @@ export function banner(sim: RunningSimulator, args: CliArgs): string {
 /** Starts the simulator and returns a stop function; the demo's life ticks on a timer. */
 export async function run(args: CliArgs, log: (line: string) => void): Promise<() => Promise<void>> {
   const sim = await startSimulator({
-    scenario: scenarioByName(args.scenario),
+    scenario: scenarioByName(args.scenario, { workspaces: args.workspaces }),
     offsetMode: args.offsetMode,
     tokenTtlMs: args.tokenTtlMs,
     port: args.port,
