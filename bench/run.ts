@@ -1,7 +1,9 @@
 /**
  * Benchmarks: API requests and time per poll as a workspace grows, and the cost of a
- * scrape served from memory. Prints a table; numbers go into the README by hand.
+ * scrape served from memory. Prints a table; numbers go into docs/performance.md by hand.
  *   npm run bench
+ *   npm run bench -- fleet --workspaces 1000            (see bench/fleet.ts)
+ *   npm run bench -- fleet --shards 4 --workspaces 10000
  */
 import { performance } from "node:perf_hooks";
 import { AkSkAuthenticator } from "../src/dataarts/auth";
@@ -14,6 +16,7 @@ import { axiosTransport } from "../src/dataarts/transport";
 import { SIM_CREDENTIALS, generatePackages, startSimulator } from "../src/simulator";
 import { ageChunks, polledChunks } from "../src/metrics/families";
 import { ScrapeCache } from "../src/metrics/scrape-cache";
+import { fleet, parseFleetArgs } from "./fleet";
 
 const PROJECT = "0123456789abcdef0123456789abcdef";
 const WS = "45be704b28cb4f25a39221169fd3e27e";
@@ -118,6 +121,9 @@ async function scrapeCost(workspaces: number, series: number) {
 }
 
 async function main() {
+  const [mode, ...rest] = process.argv.slice(2);
+  if (mode === "fleet") return fleet(parseFleetArgs(rest));
+  if (mode !== undefined) throw new Error(`unknown bench mode "${mode}" (try: fleet)`);
   console.log("Requests and time per poll (one workspace, simulator on loopback)");
   console.table(await Promise.all([10, 10_000, 100_000].map((n) => pollCost(n))).then((rows) => rows.map(round)));
   console.log("Scrape cost (a body built at most once per second and per change; scrapes in between send bytes)");
