@@ -72,7 +72,7 @@ export class Exporter {
   private *exposition(nowMs: number): Generator<string> {
     const states = this.workspaceStates();
     yield* polledChunks(states, this.info());
-    yield this.api.render();
+    yield* this.api.chunks();
     yield* ageChunks(states, nowMs, this.config.metrics.packageSeries);
   }
 

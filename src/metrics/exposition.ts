@@ -28,14 +28,28 @@ export interface Family {
   help: string;
   type: "gauge" | "counter";
   samples: Array<{ labels: Labels; value: number }>;
-  /** Sample lines rendered already (kept per workspace), written after `samples`. */
-  text?: string;
+  /** Sample lines rendered already (kept per workspace), in groups, written after `samples`. */
+  chunks?: string[];
 }
 
 /** A family with no samples is left out entirely, so "absent" really is absent. */
 export function renderFamily(family: Family): string {
-  if (family.samples.length === 0 && !family.text) return "";
+  return [...familyChunks(family)].join("");
+}
+
+/**
+ * A family in pieces: the header with the first group of lines, then one piece per group.
+ * A scrape's body is cached (and gzipped) piece by piece, so an unchanged group costs nothing.
+ */
+export function* familyChunks(family: Family): Generator<string> {
+  const chunks = family.chunks ?? [];
+  if (family.samples.length === 0 && !chunks.some((c) => c !== "")) return;
   let out = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
   for (const s of family.samples) out += sampleLine(family.name, s.labels, s.value);
-  return out + (family.text ?? "");
+  for (const chunk of chunks) {
+    if (chunk === "") continue;
+    yield out + chunk;
+    out = "";
+  }
+  if (out !== "") yield out;
 }

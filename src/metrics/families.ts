@@ -1,6 +1,6 @@
 /** The exporter's metric families, rendered from workspace state. */
 import { ERROR_REASONS } from "../dataarts/api-error";
-import { Family, Labels, formatValue, renderFamily, sampleLine } from "./exposition";
+import { Family, Labels, familyChunks, formatValue, sampleLine } from "./exposition";
 import { STATUSES, WorkspaceState } from "../polling/state";
 
 const FROM_POLL = "(from the last poll)";
@@ -50,6 +50,12 @@ function workspaceLabels(s: WorkspaceState): Labels {
 type Sampler = (s: WorkspaceState, w: Labels) => Array<{ labels: Labels; value: number }>;
 
 /**
+ * How many workspaces go into one piece of a family. A poll changes one workspace, so the
+ * next body re-renders and re-compresses one piece per family, not the whole family.
+ */
+const WORKSPACES_PER_CHUNK = 100;
+
+/**
  * Rendered lines per workspace state and family. States are replaced, never changed, on a
  * poll or reload, so a scrape re-renders only the workspaces that changed since the last one.
  */
@@ -65,11 +71,8 @@ function fragment(s: WorkspaceState, key: string, render: () => string): string 
 
 /** A per-workspace family of the polled part; the sampler must read nothing but the state. */
 function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
-  let text = "";
-  for (const s of states) {
-    text += fragment(s, name, () => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join(""));
-  }
-  return { name, type, help, samples: [], text };
+  const lines = (s: WorkspaceState) => fragment(s, name, () => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join(""));
+  return { name, type, help, samples: [], chunks: inGroups(states, lines) };
 }
 
 const one = (labels: Labels, value: number | undefined) => (value === undefined ? [] : [{ labels, value }]);
@@ -104,7 +107,7 @@ export function* polledChunks(states: WorkspaceState[], info: ExporterInfo): Gen
     ),
     ...exporterFamilies(info),
   ];
-  for (const f of families) yield renderFamily(f);
+  for (const f of families) yield* familyChunks(f);
 }
 
 function exporterFamilies(info: ExporterInfo): Family[] {
@@ -133,8 +136,6 @@ export function renderAges(states: WorkspaceState[], nowMs: number, packageSerie
   return [...ageChunks(states, nowMs, packageSeries)].join("");
 }
 
-/** How many workspaces' package series go into one chunk of a scrape. */
-const WORKSPACES_PER_CHUNK = 200;
 
 /**
  * The clock-moving families in chunks. Label text is built once per workspace state;
@@ -144,24 +145,29 @@ const WORKSPACES_PER_CHUNK = 200;
 export function* ageChunks(states: WorkspaceState[], nowMs: number, packageSeries: boolean): Generator<string> {
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (nowMs - ms) / 1000));
   const withData = states.filter((s) => s.data);
-  const oldest = (name: string, help: string, at: (s: WorkspaceState) => number | undefined): string => {
-    if (withData.length === 0) return "";
-    let out = `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`;
-    for (const s of withData) out += `${fragment(s, name, () => sampleLine(name, workspaceLabels(s), 0).slice(0, -2))}${formatValue(age(at(s)))}\n`;
-    return out;
-  };
-  yield oldest(F.pendingOldestAge, `Age of the oldest package awaiting review, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestPendingApplyMs);
-  yield oldest(F.releasingOldestAge, `Age of the longest-running release, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestReleasingStartMs);
+  const oldest = (name: string, help: string, at: (s: WorkspaceState) => number | undefined): Family => ({
+    name,
+    help,
+    type: "gauge",
+    samples: [],
+    chunks: inGroups(withData, (s) => `${fragment(s, name, () => sampleLine(name, workspaceLabels(s), 0).slice(0, -2))}${formatValue(age(at(s)))}\n`),
+  });
+  yield* familyChunks(oldest(F.pendingOldestAge, `Age of the oldest package awaiting review, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestPendingApplyMs));
+  yield* familyChunks(oldest(F.releasingOldestAge, `Age of the longest-running release, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestReleasingStartMs));
   if (!packageSeries) return;
   const help = `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`;
-  let header = `# HELP ${F.pendingAge} ${help}\n# TYPE ${F.pendingAge} gauge\n`;
-  for (let i = 0; i < withData.length; i += WORKSPACES_PER_CHUNK) {
-    let out = "";
-    for (const s of withData.slice(i, i + WORKSPACES_PER_CHUNK)) out += pendingAges(s, nowMs, age);
-    if (out === "") continue;
-    yield header + out;
-    header = "";
+  yield* familyChunks({ name: F.pendingAge, help, type: "gauge", samples: [], chunks: inGroups(withData, (s) => pendingAges(s, nowMs, age)) });
+}
+
+/** Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. */
+function inGroups(states: WorkspaceState[], lines: (s: WorkspaceState) => string): string[] {
+  const chunks: string[] = [];
+  for (let i = 0; i < states.length; i += WORKSPACES_PER_CHUNK) {
+    let text = "";
+    for (let j = i; j < Math.min(i + WORKSPACES_PER_CHUNK, states.length); j++) text += lines(states[j]!);
+    chunks.push(text);
   }
+  return chunks;
 }
 
 /** One workspace's per-package age lines at `nowMs`, kept until the clock moves on. */
@@ -204,6 +210,8 @@ function requestPrefix(l: RequestLabels): string {
   const labels: Labels = [["project_id", l.projectId], ["workspace_id", l.workspaceId], ["workspace", l.workspace], ["code", l.code]];
   return sampleLine(F.apiRequests, labels, 0).slice(0, -2);
 }
+
+const REQUEST_SERIES_PER_CHUNK = 200;
 
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -249,13 +257,25 @@ export class ApiMetrics {
   }
 
   render(): string {
-    let out = "";
+    return [...this.chunks()].join("");
+  }
+
+  /** The request counts in groups (a poll changes one), then the latency histograms. */
+  *chunks(): Generator<string> {
     if (this.requests.size > 0) {
-      out += `# HELP ${F.apiRequests} DataArts and IAM API requests by HTTP status (error when no answer came).\n# TYPE ${F.apiRequests} counter\n`;
-      for (const { prefix, value } of this.requests.values()) out += `${prefix}${formatValue(value)}\n`;
+      let out = `# HELP ${F.apiRequests} DataArts and IAM API requests by HTTP status (error when no answer came).\n# TYPE ${F.apiRequests} counter\n`;
+      let n = 0;
+      for (const { prefix, value } of this.requests.values()) {
+        out += `${prefix}${formatValue(value)}\n`;
+        if (++n % REQUEST_SERIES_PER_CHUNK === 0) {
+          yield out;
+          out = "";
+        }
+      }
+      if (out !== "") yield out;
     }
     if (this.latency.size > 0) {
-      out += `# HELP ${F.apiDuration} DataArts and IAM API request latency.\n# TYPE ${F.apiDuration} histogram\n`;
+      let out = `# HELP ${F.apiDuration} DataArts and IAM API request latency.\n# TYPE ${F.apiDuration} histogram\n`;
       for (const [projectId, h] of this.latency) {
         const p: Labels = [["project_id", projectId]];
         LATENCY_BUCKETS.forEach((le, i) => (out += sampleLine(`${F.apiDuration}_bucket`, [...p, ["le", String(le)]], h.counts[i]!)));
@@ -263,7 +283,7 @@ export class ApiMetrics {
         out += sampleLine(`${F.apiDuration}_sum`, p, h.sum);
         out += sampleLine(`${F.apiDuration}_count`, p, h.count);
       }
+      yield out;
     }
-    return out;
   }
 }

@@ -1,11 +1,8 @@
 /** Serves /metrics from memory: each body (text and gzip) built at most once per second and per change, in slices. */
 import { performance } from "node:perf_hooks";
-import { promisify } from "node:util";
-import { gzip as gzipCallback } from "node:zlib";
 import { Clock } from "../clock";
+import { Block, BlockStore } from "./gzip-blocks";
 import { ProcessMetrics } from "./process-metrics";
-
-const gzipAsync = promisify(gzipCallback);
 
 /** The exposition format of a body; another format is another variant with its own bodies. */
 export type Variant = "text";
@@ -36,6 +33,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * one gzip member, off the event loop) and then shared by every scrape that gets this body.
  */
 export class Body {
+  private blocks?: Promise<Block[]>;
   private text?: Promise<Buffer>;
   private gzip?: Promise<Buffer>;
   private readonly done: Partial<Record<Encoding, Buffer>> = {};
@@ -44,7 +42,7 @@ export class Body {
     readonly variant: Variant,
     /** `<second>.<generation>`: which second and which version of the data. */
     readonly key: string,
-    private readonly build: () => Promise<Buffer>,
+    private readonly build: () => Promise<Block[]>,
     private readonly onBuilt: (body: Body) => void = () => {},
   ) {}
 
@@ -63,11 +61,12 @@ export class Body {
     return (encoding === "gzip" ? this.gzip : this.text) !== undefined;
   }
 
+
   bytes(encoding: Encoding): Promise<Buffer> {
-    if (!this.text) this.text = this.keep("identity", this.build());
-    if (encoding === "identity") return this.text;
-    if (!this.gzip) this.gzip = this.keep("gzip", this.text.then((text) => gzipAsync(text)));
-    return this.gzip;
+    // Built once for both encodings; each encoding's bytes only when first asked for.
+    const blocks = (this.blocks ??= this.build());
+    if (encoding === "identity") return (this.text ??= this.keep("identity", blocks.then((b) => Buffer.concat(b.map((x) => x.raw)))));
+    return (this.gzip ??= this.keep("gzip", blocks.then((b) => BlockStore.gzip(b))));
   }
 
   private keep(encoding: Encoding, bytes: Promise<Buffer>): Promise<Buffer> {
@@ -94,6 +93,8 @@ export class ScrapeCache {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly process: Pick<ProcessMetrics, "render">;
   private readonly sliceMs: number;
+  /** The pieces of the last build, raw and (once asked for) compressed, by their text. */
+  private readonly stores = new Map<Variant, BlockStore>();
   /** Process metrics are read once per second, however many builds that second has. */
   private processRead?: { second: number; text: Promise<string> };
 
@@ -148,24 +149,21 @@ export class ScrapeCache {
   }
 
   /** Renders in slices: between slices the event loop serves scrapes and finishes polls. */
-  private async build(variant: Variant, nowMs: number): Promise<Buffer> {
+  private async build(variant: Variant, nowMs: number): Promise<Block[]> {
     this.builds += 1;
-    const blocks: Buffer[] = [];
-    let pending = "";
+    const pieces: string[] = [];
     let sliceStart = performance.now();
     for (const piece of this.options.render(variant, nowMs)) {
-      pending += piece;
-      if (pending.length >= BLOCK_CHARS) {
-        blocks.push(Buffer.from(pending));
-        pending = "";
-      }
+      if (piece !== "") pieces.push(piece);
       if (performance.now() - sliceStart >= this.sliceMs) {
         await yieldToLoop();
         sliceStart = performance.now();
       }
     }
-    blocks.push(Buffer.from(pending + (await this.processMetrics(nowMs / 1000))));
-    return Buffer.concat(blocks);
+    pieces.push(await this.processMetrics(nowMs / 1000));
+    let store = this.stores.get(variant);
+    if (!store) this.stores.set(variant, (store = new BlockStore()));
+    return store.blocksFor(pieces);
   }
 }
 
