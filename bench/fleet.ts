@@ -190,15 +190,19 @@ interface ShardFigures {
 interface WrkResult {
   rps: number;
   p99Ms: number;
+  /** CPU time of the server per request, when its pid is known. */
+  cpuMsPerRequest?: number;
 }
 
-function wrk(url: string, seconds: number): WrkResult {
+function wrk(url: string, seconds: number, pid?: number): WrkResult {
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
   const r = spawnSync("wrk", ["-t2", "-c64", `-d${seconds}s`, "--latency", "-H", "Accept-Encoding: gzip", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
   const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(r.stdout);
   const p99Ms = m ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]!]! : NaN;
   if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
-  return { rps, p99Ms };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? NaN);
+  return { rps, p99Ms, cpuMsPerRequest: pid ? ((cpuSeconds(pid) - cpu0) * 1000) / requests : undefined };
 }
 
 async function nginx(dir: string): Promise<{ url: string; stop(): Promise<void> } | undefined> {
@@ -357,18 +361,22 @@ async function throughput(dir: string, exporter: Exporter, seconds: number): Pro
   mkdirSync(join(dir, "www"), { recursive: true });
   writeFileSync(join(dir, "www", "metrics"), gunzipSync(gz));
   writeFileSync(join(dir, "www", "metrics.gz"), gz);
-  const cpu0 = cpuSeconds(exporter.pid);
-  const ours = wrk(url, seconds);
-  const scrapeCpu = cpuSeconds(exporter.pid) - cpu0;
+  const ours = wrk(url, seconds, exporter.pid);
   const koa = await start(process.execPath, [join(BENCH, "bare-koa.js"), join(dir, "www", "metrics"), join(dir, "www", "metrics.gz")], (o) => o.includes("listening"), "bare koa");
   const koaUrl = `http://127.0.0.1:${/listening (\d+)/.exec(koa.output())![1]}/metrics`;
-  const bare = wrk(koaUrl, seconds);
+  const bare = wrk(koaUrl, seconds, koa.child.pid);
   await koa.stop();
   const web = await nginx(dir);
   const ng = web ? wrk(web.url, seconds) : undefined;
   await web?.stop();
   console.log(`\n/metrics with gzip (${(gz.length / 1024).toFixed(0)} KiB), wrk -t2 -c64 -d${seconds}s; exporter keeps polling meanwhile`);
-  const row = (name: string, r: WrkResult) => ({ server: name, "req/s": fixed(r.rps, 0), "p99 (ms)": fixed(r.p99Ms), "req/s ÷ bare Koa": fixed(r.rps / bare.rps), "p99 ÷ bare Koa": fixed(r.p99Ms / bare.p99Ms) });
+  const row = (name: string, r: WrkResult) => ({
+    server: name,
+    "req/s": fixed(r.rps, 0),
+    "p99 (ms)": fixed(r.p99Ms),
+    "req/s ÷ bare Koa": fixed(r.rps / bare.rps),
+    "p99 ÷ bare Koa": fixed(r.p99Ms / bare.p99Ms),
+    "CPU ms / request": r.cpuMsPerRequest === undefined ? "-" : fixed(r.cpuMsPerRequest, 3),
+  });
   console.table([row("exporter", ours), row("bare Koa, same bytes", bare), ...(ng ? [row("nginx gzip_static, 1 worker", ng)] : [])]);
-  console.log(`Exporter CPU during its wrk run: ${fixed(scrapeCpu, 1)} s over ${seconds} s`);
 }

@@ -72,7 +72,7 @@ function fragment(s: WorkspaceState, key: string, render: () => string): string 
 /** A per-workspace family of the polled part; the sampler must read nothing but the state. */
 function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
   const lines = (s: WorkspaceState) => fragment(s, name, () => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join(""));
-  return { name, type, help, samples: [], chunks: inGroups(states, lines) };
+  return { name, type, help, samples: [], chunks: inGroups(name, states, lines) };
 }
 
 const one = (labels: Labels, value: number | undefined) => (value === undefined ? [] : [{ labels, value }]);
@@ -150,23 +150,40 @@ export function* ageChunks(states: WorkspaceState[], nowMs: number, packageSerie
     help,
     type: "gauge",
     samples: [],
-    chunks: inGroups(withData, (s) => `${fragment(s, name, () => sampleLine(name, workspaceLabels(s), 0).slice(0, -2))}${formatValue(age(at(s)))}\n`),
+    chunks: inGroups(name, withData, (s) => `${fragment(s, name, () => sampleLine(name, workspaceLabels(s), 0).slice(0, -2))}${formatValue(age(at(s)))}\n`, nowMs),
   });
   yield* familyChunks(oldest(F.pendingOldestAge, `Age of the oldest package awaiting review, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestPendingApplyMs));
   yield* familyChunks(oldest(F.releasingOldestAge, `Age of the longest-running release, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestReleasingStartMs));
   if (!packageSeries) return;
   const help = `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`;
-  yield* familyChunks({ name: F.pendingAge, help, type: "gauge", samples: [], chunks: inGroups(withData, (s) => pendingAges(s, nowMs, age)) });
+  yield* familyChunks({ name: F.pendingAge, help, type: "gauge", samples: [], chunks: inGroups(F.pendingAge, withData, (s) => pendingAges(s, nowMs, age), nowMs) });
 }
 
-/** Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. */
-function inGroups(states: WorkspaceState[], lines: (s: WorkspaceState) => string): string[] {
+/** The last text of each group of each family, with the states (and time) it was rendered from. */
+const groups = new Map<string, { states: WorkspaceState[]; nowMs: number; text: string }>();
+
+/**
+ * Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. A group whose
+ * states (and time) are those of last time is the very same string, so nothing downstream
+ * (hashing, encoding, compressing) has to look at it again.
+ */
+function inGroups(family: string, states: WorkspaceState[], lines: (s: WorkspaceState) => string, nowMs = 0): string[] {
   const chunks: string[] = [];
-  for (let i = 0; i < states.length; i += WORKSPACES_PER_CHUNK) {
+  for (let i = 0, g = 0; i < states.length; i += WORKSPACES_PER_CHUNK, g++) {
+    const slice = states.slice(i, i + WORKSPACES_PER_CHUNK);
+    const key = `${family}#${g}`;
+    const kept = groups.get(key);
+    if (kept && kept.nowMs === nowMs && kept.states.length === slice.length && kept.states.every((s, j) => s === slice[j])) {
+      chunks.push(kept.text);
+      continue;
+    }
     let text = "";
-    for (let j = i; j < Math.min(i + WORKSPACES_PER_CHUNK, states.length); j++) text += lines(states[j]!);
+    for (const s of slice) text += lines(s);
+    groups.set(key, { states: slice, nowMs, text });
     chunks.push(text);
   }
+  // Groups past the end held workspaces that are gone: let their states go too.
+  for (let g = chunks.length; groups.delete(`${family}#${g}`); g++);
   return chunks;
 }
 

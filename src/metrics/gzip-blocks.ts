@@ -9,6 +9,7 @@ const gzipWhole = promisify(zlib.gzip);
 export interface Block {
   raw: Buffer;
   deflated?: Promise<Buffer>;
+  crc?: number;
 }
 
 /** ID1 ID2, deflate, no flags, no mtime, no extra flags, OS unix (as zlib writes it). */
@@ -49,7 +50,7 @@ export class BlockStore {
     let crc = 0;
     let length = 0;
     for (const b of blocks) {
-      crc = crc32(b.raw, crc);
+      crc = crc32Combine(crc, (b.crc ??= crc32(b.raw)), b.raw.length);
       length += b.raw.length;
     }
     const trailer = Buffer.alloc(8);
@@ -57,4 +58,42 @@ export class BlockStore {
     trailer.writeUInt32LE(length % 2 ** 32, 4);
     return Buffer.concat([GZIP_HEADER, ...deflated, FINAL_BLOCK, trailer]);
   }
+}
+
+/** The CRC-32 polynomial, reflected. */
+const POLY = 0xedb88320;
+
+/** a(x) * b(x) modulo the CRC polynomial (zlib's multmodp). */
+function multModP(a: number, b: number): number {
+  let m = 1 << 31;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^n) modulo the polynomial, n = 0..31. */
+const X2N: number[] = [1 << 30];
+for (let n = 1; n < 32; n++) X2N.push(multModP(X2N[n - 1]!, X2N[n - 1]!));
+
+/** x^(n * 2^k) modulo the polynomial (zlib's x2nmodp). */
+function x2nModP(n: number, k: number): number {
+  let p = 1 << 31;
+  while (n) {
+    if (n & 1) p = multModP(X2N[k & 31]!, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
+}
+
+/** The CRC of A followed by B from the CRCs of both and B's length (zlib's crc32_combine): no byte read twice. */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  return (multModP(x2nModP(lengthB, 3), crcA) ^ crcB) >>> 0;
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { crc32, gunzipSync } from "node:zlib";
-import { BlockStore } from "../../../src/metrics/gzip-blocks";
+import { BlockStore, crc32Combine } from "../../../src/metrics/gzip-blocks";
 
 const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}{workspace_id="${i}"} ${i * 7}\n`).join("");
 
@@ -36,5 +36,14 @@ describe("a gzip body made of separately deflated pieces", () => {
     const [a] = store.blocksFor(["x 1\n"]);
     store.blocksFor(["y 1\n"]);
     expect(store.blocksFor(["x 1\n"])[0]).not.toBe(a);
+  });
+});
+
+describe("combining CRC-32s", () => {
+  it("gives the CRC of two texts laid end to end, as zlib computes it", () => {
+    for (const [a, b] of [["", "x"], ["x", ""], ["hello ", "world"], [lines("a", 300), lines("b", 7)], ["\u00e9t\u00e9", "\u0000\u00ff"]] as const) {
+      const [ba, bb] = [Buffer.from(a), Buffer.from(b)];
+      expect(crc32Combine(crc32(ba), crc32(bb), bb.length)).toBe(crc32(Buffer.concat([ba, bb])));
+    }
   });
 });
