@@ -271,7 +271,8 @@ export async function fleet(opts: FleetOptions): Promise<void> {
     while (firstComplete.size < exporters.length && Date.now() < deadline) {
       for (const e of exporters) {
         if (firstComplete.has(e.shard)) continue;
-        const text = (await get(`${e.url}/metrics`)).toString();
+        // As Prometheus scrapes: with gzip.
+        const text = gunzipSync(await get(`${e.url}/metrics`, true)).toString();
         const up = samples(text, "dataarts_workspace_up");
         sets.set(e.shard, new Set(up.map((s) => workspaceIdOf(s.line))));
         const union = [...sets.values()].reduce((n, s) => n + s.size, 0);

@@ -5,11 +5,12 @@ import * as zlib from "node:zlib";
 const deflateRaw = promisify(zlib.deflateRaw);
 const gzipWhole = promisify(zlib.gzip);
 
-/** A piece of a body: its bytes, and once asked for, its deflate blocks. */
+/** A piece of a body: its text, its length and CRC in bytes, and once asked for, its deflate blocks. */
 export interface Block {
-  raw: Buffer;
+  text: string;
+  length: number;
+  crc: number;
   deflated?: Promise<Buffer>;
-  crc?: number;
 }
 
 /** ID1 ID2, deflate, no flags, no mtime, no extra flags, OS unix (as zlib writes it). */
@@ -17,13 +18,15 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]);
 /** An empty final block with fixed codes: what zlib writes when a flushed stream is finished. */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
-const crc32 = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
+const crc32 = (zlib as { crc32?: (data: Buffer | string, value?: number) => number }).crc32;
 
 /**
  * Keeps the pieces of the last body by their text. Each piece is deflated on its own and
  * ends with a sync flush (byte-aligned, not final, no back-reference to earlier pieces), so
  * the pieces' deflate output laid end to end, a final empty block, and the CRC and length of
  * the whole text make one valid gzip member: pigz builds its gzip streams the same way.
+ * Only the text and the compressed bytes are kept: scrapers ask for gzip, and the plain
+ * body is encoded from the text when one asks for it.
  */
 export class BlockStore {
   private blocks = new Map<string, Block>();
@@ -35,7 +38,7 @@ export class BlockStore {
     for (const piece of pieces) {
       if (piece === "") continue;
       let block = next.get(piece) ?? this.blocks.get(piece);
-      if (!block) block = { raw: Buffer.from(piece) };
+      if (!block) block = { text: piece, length: Buffer.byteLength(piece), crc: crc32 ? crc32(piece) : 0 };
       next.set(piece, block);
       out.push(block);
     }
@@ -43,15 +46,20 @@ export class BlockStore {
     return out;
   }
 
+  /** The plain body. */
+  static text(blocks: Block[]): Buffer {
+    return Buffer.from(blocks.map((b) => b.text).join(""));
+  }
+
   /** One gzip member of the blocks' bytes; only blocks never compressed before are compressed (off the event loop). */
   static async gzip(blocks: Block[]): Promise<Buffer> {
-    if (!crc32) return gzipWhole(Buffer.concat(blocks.map((b) => b.raw)));
-    const deflated = await Promise.all(blocks.map((b) => (b.deflated ??= deflateRaw(b.raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH }))));
+    if (!crc32) return gzipWhole(BlockStore.text(blocks));
+    const deflated = await Promise.all(blocks.map((b) => (b.deflated ??= deflateRaw(b.text, { finishFlush: zlib.constants.Z_SYNC_FLUSH }))));
     let crc = 0;
     let length = 0;
     for (const b of blocks) {
-      crc = crc32Combine(crc, (b.crc ??= crc32(b.raw)), b.raw.length);
-      length += b.raw.length;
+      crc = crc32Combine(crc, b.crc, b.length);
+      length += b.length;
     }
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32LE(crc >>> 0, 0);

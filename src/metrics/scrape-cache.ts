@@ -65,7 +65,7 @@ export class Body {
   bytes(encoding: Encoding): Promise<Buffer> {
     // Built once for both encodings; each encoding's bytes only when first asked for.
     const blocks = (this.blocks ??= this.build());
-    if (encoding === "identity") return (this.text ??= this.keep("identity", blocks.then((b) => Buffer.concat(b.map((x) => x.raw)))));
+    if (encoding === "identity") return (this.text ??= this.keep("identity", blocks.then((b) => BlockStore.text(b))));
     return (this.gzip ??= this.keep("gzip", blocks.then((b) => BlockStore.gzip(b))));
   }
 
