@@ -242,19 +242,33 @@ interface LatencyHistogram {
  * API request counts and latency. Kept by hand rather than by prom-client so that
  * a removed workspace's series can be dropped by partial labels.
  */
+interface RequestSeries {
+  labels: RequestLabels;
+  value: number;
+  prefix: string;
+  /** Which piece of the rendered family the series is in. */
+  chunk: number;
+}
+
 export class ApiMetrics {
-  private readonly requests = new Map<string, { labels: RequestLabels; value: number; prefix: string }>();
+  private readonly requests = new Map<string, RequestSeries>();
   private readonly latency = new Map<string, LatencyHistogram>();
+  /** The request series in pieces, rendered text per piece, and pieces changed since rendered. */
+  private layout?: RequestSeries[][];
+  private rendered: string[] = [];
+  private readonly changed = new Set<number>();
 
   observe(labels: RequestLabels, durationSeconds: number): void {
     const key = `${labels.projectId}\u0000${labels.workspaceId}\u0000${labels.code}`;
     let entry = this.requests.get(key);
     // The label text is built once, and again only when the workspace is renamed.
     if (!entry || entry.labels.workspace !== labels.workspace) {
-      entry = { labels, value: entry?.value ?? 0, prefix: requestPrefix(labels) };
+      entry = { labels, value: entry?.value ?? 0, prefix: requestPrefix(labels), chunk: 0 };
       this.requests.set(key, entry);
+      this.layout = undefined;
     }
     entry.value += 1;
+    this.changed.add(entry.chunk);
     const h = this.latency.get(labels.projectId) ?? { counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
     LATENCY_BUCKETS.forEach((le, i) => {
       if (durationSeconds <= le) h.counts[i]! += 1;
@@ -268,7 +282,10 @@ export class ApiMetrics {
   retain(projectIds: ReadonlySet<string>, workspaceIds: ReadonlySet<string>): void {
     for (const [key, { labels }] of this.requests) {
       const keep = projectIds.has(labels.projectId) && (labels.workspaceId === "" || workspaceIds.has(`${labels.projectId}/${labels.workspaceId}`));
-      if (!keep) this.requests.delete(key);
+      if (!keep) {
+        this.requests.delete(key);
+        this.layout = undefined;
+      }
     }
     for (const projectId of this.latency.keys()) if (!projectIds.has(projectId)) this.latency.delete(projectId);
   }
@@ -277,19 +294,31 @@ export class ApiMetrics {
     return [...this.chunks()].join("");
   }
 
+  private relayout(): void {
+    const all = [...this.requests.values()];
+    this.layout = [];
+    for (let i = 0; i < all.length; i += REQUEST_SERIES_PER_CHUNK) {
+      const piece = all.slice(i, i + REQUEST_SERIES_PER_CHUNK);
+      for (const series of piece) series.chunk = this.layout.length;
+      this.layout.push(piece);
+    }
+    this.rendered = [];
+  }
+
   /** The request counts in groups (a poll changes one), then the latency histograms. */
   *chunks(): Generator<string> {
     if (this.requests.size > 0) {
-      let out = `# HELP ${F.apiRequests} DataArts and IAM API requests by HTTP status (error when no answer came).\n# TYPE ${F.apiRequests} counter\n`;
-      let n = 0;
-      for (const { prefix, value } of this.requests.values()) {
-        out += `${prefix}${formatValue(value)}\n`;
-        if (++n % REQUEST_SERIES_PER_CHUNK === 0) {
-          yield out;
-          out = "";
+      if (!this.layout) this.relayout();
+      // A piece no series in it changed since is the very same string as last time.
+      for (const [i, series] of this.layout!.entries()) {
+        if (this.changed.has(i) || this.rendered[i] === undefined) {
+          let out = i === 0 ? `# HELP ${F.apiRequests} DataArts and IAM API requests by HTTP status (error when no answer came).\n# TYPE ${F.apiRequests} counter\n` : "";
+          for (const { prefix, value } of series) out += `${prefix}${formatValue(value)}\n`;
+          this.rendered[i] = out;
         }
+        yield this.rendered[i]!;
       }
-      if (out !== "") yield out;
+      this.changed.clear();
     }
     if (this.latency.size > 0) {
       let out = `# HELP ${F.apiDuration} DataArts and IAM API request latency.\n# TYPE ${F.apiDuration} histogram\n`;
