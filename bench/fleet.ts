@@ -1,7 +1,7 @@
 /**
  * The fleet benchmark: real exporter processes polling N workspaces, found by discovery,
  * from the simulator in another process; /metrics throughput beside references in the same run.
- *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0]
+ *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--package-series]
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,7 +29,7 @@ export interface FleetOptions {
 }
 
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: true };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2);
     const value = () => Number(inline ?? argv[++i]);
@@ -39,7 +39,7 @@ export function parseFleetArgs(argv: string[]): FleetOptions {
       case "--interval": opts.intervalSeconds = value(); break;
       case "--wrk-seconds": opts.wrkSeconds = value(); break;
       case "--minutes": opts.minutes = value(); break;
-      case "--no-package-series": opts.packageSeries = false; break;
+      case "--package-series": opts.packageSeries = true; break;
       default: throw new Error(`fleet: unknown flag ${argv[i]}`);
     }
   }

@@ -4,7 +4,9 @@ import * as https from "node:https";
 import type { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { ApiError } from "./api-error";
-import { HttpResponse, MAX_RESPONSE_BYTES, Transport } from "./transport";
+import { MAX_RESPONSE_BYTES } from "./limits";
+// Types only: the axios transport (and axios itself) is not loaded at run time.
+import type { HttpResponse, Transport } from "./transport";
 
 export interface NodeTransportOptions {
   /**

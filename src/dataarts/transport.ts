@@ -2,8 +2,9 @@
 import axios, { AxiosInstance, isAxiosError } from "axios";
 import { ApiError } from "./api-error";
 
-/** Far above a page of 100 packages (about 100 KB). */
-export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+import { MAX_RESPONSE_BYTES } from "./limits";
+
+export { MAX_RESPONSE_BYTES };
 
 export interface HttpRequest {
   method: "GET" | "POST";
