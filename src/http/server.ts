@@ -33,11 +33,14 @@ export function createApp(deps: ServerDeps): Koa {
       ctx.body = "internal error\n";
     }
   });
+  let scrapesInFlight = 0;
   app.use(async (ctx) => {
     const route = `${ctx.method} ${ctx.path}`;
     if (ctx.path === deps.telemetryPath && (ctx.method === "GET" || ctx.method === "HEAD")) {
       const encoding: Encoding = ctx.acceptsEncodings("gzip", "identity") === "gzip" ? "gzip" : "identity";
-      const body = deps.metrics.body("text", encoding);
+      scrapesInFlight++;
+      ctx.res.once("close", () => scrapesInFlight--);
+      const body = deps.metrics.body("text", encoding, { busy: scrapesInFlight > 1 });
       ctx.status = 200;
       ctx.set("Content-Type", METRICS_CONTENT_TYPE);
       ctx.vary("Accept-Encoding");

@@ -21,7 +21,7 @@ const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 const crc32 = (zlib as { crc32?: (data: Buffer | string, value?: number) => number }).crc32;
 
 /**
- * Keeps the pieces of the last body by their text. Each piece is deflated on its own and
+ * Keeps the pieces of the last body. Each piece is deflated on its own and
  * ends with a sync flush (byte-aligned, not final, no back-reference to earlier pieces), so
  * the pieces' deflate output laid end to end, a final empty block, and the CRC and length of
  * the whole text make one valid gzip member: pigz builds its gzip streams the same way.
@@ -29,21 +29,24 @@ const crc32 = (zlib as { crc32?: (data: Buffer | string, value?: number) => numb
  * body is encoded from the text when one asks for it.
  */
 export class BlockStore {
-  private blocks = new Map<string, Block>();
+  private last: Array<{ piece: string; block: Block }> = [];
 
-  /** The blocks of a body made of these pieces, reusing those of the last body; forgets the rest. */
+  /**
+   * The blocks of a body made of these pieces, reusing those of the last body where the piece
+   * at the same place has the same text; forgets the rest. Compared by place, not looked up by
+   * text: hashing a long string is as slow as reading it, and most pieces are the very same
+   * string as last time (an identity check).
+   */
   blocksFor(pieces: string[]): Block[] {
-    const next = new Map<string, Block>();
-    const out: Block[] = [];
+    const next: Array<{ piece: string; block: Block }> = [];
     for (const piece of pieces) {
       if (piece === "") continue;
-      let block = next.get(piece) ?? this.blocks.get(piece);
-      if (!block) block = { text: piece, length: Buffer.byteLength(piece), crc: crc32 ? crc32(piece) : 0 };
-      next.set(piece, block);
-      out.push(block);
+      const before = this.last[next.length];
+      const block = before?.piece === piece ? before.block : { text: piece, length: Buffer.byteLength(piece), crc: crc32 ? crc32(piece) : 0 };
+      next.push({ piece, block });
     }
-    this.blocks = next;
-    return out;
+    this.last = next;
+    return next.map((n) => n.block);
   }
 
   /** The plain body. */

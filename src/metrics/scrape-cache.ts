@@ -111,11 +111,16 @@ export class ScrapeCache {
   /**
    * The body a scrape of this variant and encoding is to get now. Cheap (no build): its
    * ETag answers a conditional request, and its bytes are built when first asked for.
+   * `busy`: other scrapes are in flight.
    */
-  body(variant: Variant, encoding: Encoding): Body {
+  body(variant: Variant, encoding: Encoding, load: { busy?: boolean } = {}): Body {
     const second = Math.floor(this.options.clock.now() / 1000);
     const key = `${second}.${this.generation}`;
     let body = this.current.get(variant);
+    // While other scrapes are being answered, polls since this second's body do not build
+    // another one: a busy /metrics gets at most one body per second (data at most a second
+    // old), and a lone scraper still sees every poll at once.
+    if (load.busy && body?.key.startsWith(`${second}.`) && body.peek(encoding)) return body;
     if (body?.key !== key) {
       body = new Body(variant, key, () => this.serialized(() => this.build(variant, second * 1000)), (b) => this.keepComplete(b));
       this.current.set(variant, body);

@@ -109,6 +109,25 @@ describe("the scrape cache", () => {
     expect(renders).toHaveLength(2);
   });
 
+  it("builds at most one body per second while other scrapes are in flight, and a lone scrape still sees every poll", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { clock, cache, renders } = setup(states);
+    const first = await cache.bytes("text", "gzip");
+    states.current = [polled("w1", START - 30_000)];
+    cache.invalidate();
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    expect(renders).toHaveLength(1);
+    const lone = await cache.body("text", "gzip").bytes("gzip");
+    expect(lone).not.toBe(first);
+    cache.invalidate();
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(lone);
+    clock.advance(1_000);
+    const nextSecond = cache.body("text", "gzip", { busy: true });
+    expect(nextSecond.peek("gzip")).toBeUndefined();
+    expect(await nextSecond.bytes("gzip")).not.toBe(lone);
+    expect(renders).toHaveLength(3);
+  });
+
   it("gives a body's ETag without building it, different per encoding, new with the data", () => {
     const { cache } = setup({ current: [polled("w1", START - 60_000)] });
     const body = cache.body("text", "identity");
