@@ -19,6 +19,8 @@ RUN DATAARTS_EXPORTER_REVISION="$REVISION" npm run build
 # put in devDependencies breaks here and not in production.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A 1 MiB young generation: about 25 MB less resident memory for about 5 % more CPU (docs/performance.md).
+ENV NODE_OPTIONS=--max-semi-space-size=1
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

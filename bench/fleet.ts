@@ -1,7 +1,7 @@
 /**
  * The fleet benchmark: real exporter processes polling N workspaces, found by discovery,
  * from the simulator in another process; /metrics throughput beside references in the same run.
- *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--package-series]
+ *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--package-series] [--node-flags "--max-semi-space-size=1"]
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,12 +26,18 @@ export interface FleetOptions {
   /** RSS over time: sample every 30 s for this many minutes (0: off). */
   minutes: number;
   packageSeries: boolean;
+  /** Node.js flags for the exporters: by default those the container image sets in NODE_OPTIONS. */
+  nodeFlags: string[];
 }
 
+/** As the Dockerfile's NODE_OPTIONS. */
+export const IMAGE_NODE_FLAGS = ["--max-semi-space-size=1"];
+
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, nodeFlags: IMAGE_NODE_FLAGS };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split("=", 2);
+    const eq = argv[i]!.indexOf("=");
+    const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];
     const value = () => Number(inline ?? argv[++i]);
     switch (flag) {
       case "--workspaces": opts.workspaces = value(); break;
@@ -40,6 +46,7 @@ export function parseFleetArgs(argv: string[]): FleetOptions {
       case "--wrk-seconds": opts.wrkSeconds = value(); break;
       case "--minutes": opts.minutes = value(); break;
       case "--package-series": opts.packageSeries = true; break;
+      case "--node-flags": opts.nodeFlags = (inline ?? argv[++i] ?? "").split(" ").filter(Boolean); break;
       default: throw new Error(`fleet: unknown flag ${argv[i]}`);
     }
   }
@@ -164,7 +171,7 @@ async function startExporter(dir: string, shard: number, opts: FleetOptions, sim
     ].join("\n"),
   );
   const port = await freePort();
-  const args = [join(DIST, "cli.js"), `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"];
+  const args = [...opts.nodeFlags, join(DIST, "cli.js"), `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"];
   if (opts.shards > 1) args.push(`--shard=${shard}`, `--total-shards=${opts.shards}`);
   const proc = await start(process.execPath, args, () => true, `exporter ${shard}`);
   const url = `http://127.0.0.1:${port}`;
@@ -246,7 +253,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
   const procs: Array<{ stop(): Promise<void> }> = [];
   const started = Date.now();
   try {
-    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}`);
+    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}`);
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`);
     const sim = await start(
       process.execPath,
