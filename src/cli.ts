@@ -59,7 +59,7 @@ async function serve(
 ): Promise<string> {
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
-  const running = await run({ flags, config, readConfig, logger, build }).catch((err: NodeJS.ErrnoException) => {
+  const running = await run({ flags, config, readConfig, logger, build, env: process.env }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });

@@ -14,6 +14,7 @@ import { pollWorkspace } from "./polling/poller";
 import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./polling/state";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
+import { ClockSkewMetrics } from "./metrics/clock-skew";
 import { discoverWorkspaces } from "./dataarts/discovery";
 
 export interface ExporterDeps {
@@ -21,6 +22,8 @@ export interface ExporterDeps {
   timers: Timers;
   random: () => number;
   transport: Transport;
+  /** One project's transport (its proxy and TLS settings); `transport` serves every project when absent. */
+  transportFor?: (project: ProjectConfig) => Transport;
   logger: Logger;
   build: { version: string; revision: string };
   shard: { ordinal: number; total: number };
@@ -53,6 +56,7 @@ export class Exporter {
   private workspaces = new Map<string, PolledWorkspace>();
   private readonly states = new Map<string, WorkspaceState>();
   private readonly api = new ApiMetrics();
+  private readonly skew = new ClockSkewMetrics();
   private readonly limiter: Limiter;
   private readonly scheduler: Scheduler;
   private reload = { successful: true, lastSuccessMs: 0 };
@@ -66,7 +70,7 @@ export class Exporter {
     this.limiter = new Limiter(config.polling.concurrency);
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
     this.cache = new ScrapeCache({
-      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render(),
+      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render() + this.skew.render(),
       live: () => renderAges(this.workspaceStates(), this.deps.clock.now(), this.config.metrics.packageSeries),
     });
   }
@@ -127,7 +131,7 @@ export class Exporter {
       projectId: config.projectId,
       endpoint: config.endpoint,
       auth: this.authenticator(config, (): DataArtsClient => client),
-      transport: this.deps.transport,
+      transport: this.deps.transportFor?.(config) ?? this.deps.transport,
       clock: this.deps.clock,
       timeoutMs,
       random: this.deps.random,
@@ -179,6 +183,7 @@ export class Exporter {
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
+    this.skew.retain(this.projectIds());
     this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
     this.cache.invalidate();
   }
@@ -257,6 +262,7 @@ export class Exporter {
     const ws = e.workspaceId ? this.workspaces.get(stateId(e)) : undefined;
     // A request still in flight for a workspace or project removed since must not bring its series back.
     if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
+    if (e.clockSkewSeconds !== undefined) this.skew.observe(e.projectId, e.clockSkewSeconds);
     this.api.observe(
       { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", code: e.code },
       e.durationSeconds,

@@ -8,6 +8,7 @@ import { ConfigError } from "./config-error";
 import { formatDuration } from "./duration";
 import { FILE_PATH, Problems, readYamlTree } from "./yaml-tree";
 import { ReadContext, Section, describeReadError } from "./section";
+import { CONNECTION_KEYS, ConnectionConfig, readConnection, redactConnection } from "./connection";
 
 export type Pagination = "page" | "offset" | "auto";
 export interface Config {
@@ -15,7 +16,7 @@ export interface Config {
   metrics: { packageSeries: boolean; packageSeriesLimit: number; staleAfterMs: number };
   projects: ProjectConfig[];
 }
-export interface ProjectConfig {
+export interface ProjectConfig extends ConnectionConfig {
   projectId: string;
   region: string;
   /** The override, else https://dayu.<region>.myhuaweicloud.com; never a trailing slash. */
@@ -107,10 +108,13 @@ export function loadConfig(path: string, sources: ConfigSources): Config {
 /** A copy safe to log or show: every secret replaced by "<redacted>". The access key is an ID, not a secret. */
 export function redactConfig(c: Config): unknown {
   const copy = structuredClone(c);
-  for (const project of copy.projects) {
+  copy.projects.forEach((project, i) => {
     const auth: Record<string, unknown> = project.auth;
     for (const field of SECRET_FIELDS) if (auth[field] !== undefined) auth[field] = "<redacted>";
-  }
+    delete project.proxyUrl;
+    delete project.tls;
+    Object.assign(project, redactConnection(c.projects[i]!));
+  });
   return copy;
 }
 
@@ -163,7 +167,7 @@ function readProjects(root: Section, polling: Checked<Polling> | undefined): Pro
 type WorkspaceIds = Map<string, string>;
 
 function readProject(s: Section, polling: Checked<Polling> | undefined, seen: WorkspaceIds): ProjectConfig | undefined {
-  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover"]);
+  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover", ...CONNECTION_KEYS]);
   const projectId = s.id("project_id");
   const region = readRegion(s);
   const endpoint = s.url("endpoint", region && cloudUrl("dayu", region), cloudUrl("dayu", "cn-north-4"));
@@ -173,13 +177,14 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
   const scope = projectId ?? s.path;
   const workspaces = readWorkspaces(s, polling, (id, path) => checkUnique(seen, scope, id, path));
   const discover = readDiscover(s);
+  const connection = readConnection(s);
   const listed = s.get("workspaces");
   if (!s.has("discover") && (listed === undefined || (listed.kind === "list" && listed.items.length === 0))) {
     s.problem("workspaces", "at least one workspace is required unless discover is set");
   }
-  const project = complete<Omit<ProjectConfig, "discover">>({ projectId, region, endpoint, auth, workspaces });
-  if (!project || discover === null) return undefined;
-  return discover ? { ...project, discover } : project;
+  const project = complete<Omit<ProjectConfig, "discover" | keyof ConnectionConfig>>({ projectId, region, endpoint, auth, workspaces });
+  if (!project || discover === null || connection === null) return undefined;
+  return { ...project, ...connection, ...(discover && { discover }) };
 }
 
 /**

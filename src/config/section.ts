@@ -187,6 +187,17 @@ export class Section {
     return content === "" ? this.fail(fileKey, `file ${file} is empty`) : content;
   }
 
+  /** The text of the file named at `key` (relative paths from the config file's directory); undefined when unreadable (reported). */
+  fileText(key: string): { path: string; text: string } | undefined {
+    const path = this.text(key);
+    if (path === undefined) return undefined;
+    try {
+      return { path, text: this.ctx.readFile(path) };
+    } catch (error) {
+      return this.fail(key, `cannot read ${path}: ${describeReadError(error)}`);
+    }
+  }
+
   private absent(key: string, options: StringOptions): string | undefined {
     const fromEnv = options.env === undefined ? undefined : this.ctx.env[options.env];
     if (fromEnv) return fromEnv;
