@@ -55,15 +55,23 @@ export function bypassed(target: URL, noProxy: string | undefined): boolean {
     const entry = raw.trim().toLowerCase();
     if (!entry) return false;
     if (entry === "*") return true;
-    const m = /^(.*?)(?::(\d+))?$/.exec(entry.startsWith("[") ? entry.replace(/^\[([^\]]+)\]/, "$1") : entry)!;
-    let name = m[1]!;
-    if (m[2] !== undefined && m[2] !== port) return false;
-    name = name.replace(/^\*?\./, "");
+    const { name, port: onlyPort } = splitEntry(entry);
+    if (onlyPort !== undefined && onlyPort !== port) return false;
     return host === name || host.endsWith(`.${name}`);
   });
 }
 
+/** A NO_PROXY entry as a host (suffix) and an optional port; a bare IPv6 address has no port. */
+function splitEntry(entry: string): { name: string; port?: string } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) return { name: bracketed[1]!, port: bracketed[2] };
+  const parts = entry.split(":");
+  const [host, port] = parts.length === 2 ? parts : [entry, undefined];
+  return { name: host!.replace(/^\*?\./, ""), port };
+}
+
 /** `host:port` of a proxy: what logs, errors and reports may show (never the credentials). */
 export function proxyLabel(url: URL): string {
-  return `${url.hostname.includes(":") ? `[${url.hostname}]` : url.hostname}:${url.port || DEFAULT_PORTS[url.protocol] || ""}`;
+  // An IPv6 hostname comes bracketed from URL already.
+  return `${url.hostname}:${url.port || DEFAULT_PORTS[url.protocol] || ""}`;
 }

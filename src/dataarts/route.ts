@@ -3,6 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import { HttpProxyAgent } from "http-proxy-agent";
 import { HttpsProxyAgent } from "https-proxy-agent";
+import type { ConnectionOptions } from "node:tls";
 import type { ConnectionConfig } from "../config/connection";
 import { ProxyChoice, ProxyEnv, chooseProxy, proxyLabel } from "./proxy";
 import { tlsOptions } from "./tls-options";
@@ -52,12 +53,30 @@ export class Routes {
     }
     if (!secure) return { agent: new HttpProxyAgent(proxy.url, common), proxy, refusedConnect: () => undefined };
     // CONNECT: the proxy sees only host:port, TLS runs end to end with the service.
-    const agent = new HttpsProxyAgent(proxy.url, { ...common, ...tls });
+    const agent = new TunnelAgent(proxy.url, common, tls);
     const refused = new WeakMap<object, number>();
     agent.on("proxyConnect", (connect: { statusCode: number }, request: object) => {
       if (connect.statusCode !== 200) refused.set(request, connect.statusCode);
     });
     return { agent, proxy, refusedConnect: (request) => (typeof request === "object" && request ? refused.get(request) : undefined) };
+  }
+}
+
+/**
+ * CONNECT with the project's TLS settings applied to the service's certificate, not to the
+ * proxy's: https-proxy-agent hands the request's options (without the agent's) to its TLS upgrade.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: URL,
+    options: http.AgentOptions,
+    private readonly serviceTls: ConnectionOptions,
+  ) {
+    super(proxy.href, options);
+  }
+
+  override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgent<string>["connect"]>[1]) {
+    return super.connect(req, { ...opts, ...this.serviceTls } as typeof opts);
   }
 }
 
