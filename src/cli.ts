@@ -7,6 +7,7 @@ import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
 import { run } from "./run";
+import { checkApi } from "./api-check";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -34,6 +35,12 @@ async function main(): Promise<void> {
   const config = loadConfig(flags.configFile, sources);
   if (flags.configCheck) {
     process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
+    return;
+  }
+  if (flags.apiCheck) {
+    const { output, failed } = await checkApi(flags, config, { env: process.env, version: build.version });
+    // Kept-alive sockets and abandoned hung requests must not hold the process open.
+    process.stdout.write(output, () => process.exit(failed ? EXIT_FAILURE : EXIT_OK));
     return;
   }
   await serve(flags, config, () => loadConfig(flags.configFile, sources), build);
