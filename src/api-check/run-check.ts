@@ -328,7 +328,8 @@ async function checkWorkspace(
 
 function queryReport(r: QueryRecord): QueryReport {
   const last = r.events.at(-1);
-  const error = r.error === undefined ? null : describeError(r.error);
+  // The request id has its own field here.
+  const error = r.error === undefined ? null : r.error instanceof ApiError ? `${r.error.reason}: ${r.error.message}` : describeError(r.error);
   const requestId = last?.requestId ?? (r.error instanceof ApiError ? r.error.requestId : undefined);
   return {
     filter: r.filter as Record<string, unknown>,
