@@ -91,7 +91,7 @@ interface Run {
 }
 
 /** The real CLI, run asynchronously so that the simulator in this process can answer it. */
-function apiCheck(configYaml: string, args: string[] = [], env: Record<string, string> = {}, secretKey = SIM_CREDENTIALS.secretKey): Promise<Run> {
+function apiCheck(configYaml: string, args: string[] = [], env: Record<string, string> = {}, secretKey: string = SIM_CREDENTIALS.secretKey): Promise<Run> {
   const dir = tempDir();
   writeConfig(dir, `${SIM_CREDENTIALS.password}\n`, "password.txt");
   const file = writeConfig(dir, configYaml);
