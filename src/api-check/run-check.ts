@@ -289,7 +289,6 @@ async function checkWorkspace(
       workspaceId: w.id,
       packageSeriesLimit: 0,
       now,
-      tracker: { baselined: false, seen: new Map() },
     });
     sample = await client.queryReleasePackages(w.id, { limit: SAMPLE_SIZE, offset: 0 });
     // Two packages a page, at most four: enough to tell a page number from a record offset.
@@ -305,7 +304,7 @@ async function checkWorkspace(
   for (const r of records) for (const p of r.page?.data ?? []) seen.set(p.package_id, p);
   const packages = [...seen.values()] as unknown as Array<Record<string, unknown>>;
   findings.push(...inspectPackages(packages));
-  if (snapshot) findings.push(...inspectTotals(snapshot.counts, sample?.total));
+  if (snapshot) findings.push(...inspectTotals(snapshot.data.counts, sample?.total));
   const configured = config.polling.pagination;
   if (configured !== "auto" && reading !== "unknown" && reading !== configured) {
     findings.push({
@@ -342,7 +341,7 @@ function queryReport(r: QueryRecord): QueryReport {
   };
 }
 
-function publishedFrom(s: Snapshot, now: number): NonNullable<WorkspaceReport["would_publish"]> {
+function publishedFrom({ data: s }: Snapshot, now: number): NonNullable<WorkspaceReport["would_publish"]> {
   const age = (ms: number | undefined) => (ms === undefined ? null : Math.max(0, Math.round((now - ms) / 1000)));
   return {
     counts: { ...s.counts },
