@@ -5,7 +5,8 @@
  */
 import type { Config, ProjectConfig } from "../config/config";
 import { ApiError } from "../dataarts/api-error";
-import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "../dataarts/auth";
+import { Authenticator, PasswordAuthenticator } from "../dataarts/auth";
+import { createClient } from "../dataarts/client-factory";
 import { ClientOptions, DataArtsClient, RequestEvent } from "../dataarts/client";
 import { SIGNATURE_WINDOW_SECONDS, describeSkew } from "../dataarts/clock-skew";
 import { discoverWorkspaces } from "../dataarts/discovery";
@@ -120,14 +121,10 @@ function describeError(err: unknown): string {
 async function checkProject(config: Config, project: ProjectConfig, limiter: Limiter, deps: ApiCheckDeps): Promise<ProjectReport> {
   const routes = new Routes(project, deps.env);
   const events: RequestEvent[] = [];
-  let tokens: IamTokenProvider | undefined;
-  let client: RecordingClient;
-  const auth = authenticator(project, deps.clock, (t) => (tokens = t), () => client);
-  client = new RecordingClient(
+  let auth: Authenticator | undefined;
+  const client = createClient(
+    project,
     {
-      projectId: project.projectId,
-      endpoint: project.endpoint,
-      auth,
       transport: deps.transportFor?.(project) ?? axiosTransport(undefined, routes),
       clock: deps.clock,
       timeoutMs: config.polling.timeoutMs,
@@ -136,8 +133,13 @@ async function checkProject(config: Config, project: ProjectConfig, limiter: Lim
       onRequest: (e) => events.push(e),
       limit: (fn) => limiter.run(fn),
     },
-    events,
+    (options) => {
+      // Kept for the report: a password's token expiry.
+      auth = options.auth;
+      return new RecordingClient(options, events);
+    },
   );
+  const tokens = auth instanceof PasswordAuthenticator ? auth.tokens : undefined;
 
   const targets: Array<{ role: EndpointReport["role"]; url: URL }> = [{ role: "dataarts", url: new URL(project.endpoint) }];
   if (project.auth.type === "password" && new URL(project.auth.iamEndpoint).origin !== new URL(project.endpoint).origin) {
@@ -157,9 +159,9 @@ async function checkProject(config: Config, project: ProjectConfig, limiter: Lim
 
   const authFindings: Finding[] = [];
   let authBlocked = false;
-  if (project.auth.type === "password") {
+  if (tokens) {
     try {
-      await tokens!.token();
+      await tokens.token();
     } catch (err) {
       authFindings.push({ severity: "fail", message: `IAM token: ${describeError(err)}` });
       authBlocked = true;
@@ -199,26 +201,6 @@ async function checkProject(config: Config, project: ProjectConfig, limiter: Lim
     workspaces,
     result: rollUp([], parts),
   };
-}
-
-function authenticator(
-  project: ProjectConfig,
-  clock: Clock,
-  keep: (tokens: IamTokenProvider) => void,
-  client: () => DataArtsClient,
-): Authenticator {
-  const auth = project.auth;
-  switch (auth.type) {
-    case "aksk":
-      return new AkSkAuthenticator(auth, project.projectId, clock);
-    case "token":
-      return new StaticTokenAuthenticator(auth.token);
-    case "password": {
-      const tokens = new IamTokenProvider({ ...auth, projectId: project.projectId }, (url, body) => client().sendIam(url, body), clock);
-      keep(tokens);
-      return new PasswordAuthenticator(tokens);
-    }
-  }
 }
 
 /** The endpoint's clock from the `Date` of the answers it gave (IAM's for the IAM endpoint). */
