@@ -50,7 +50,8 @@ async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>
   // Loaded only when asked: a production start never loads the simulator.
   const { startDemo } = await import("./demo.js");
   const demo = await startDemo();
-  const url = await serve(flags, demo.config, () => demo.config, build, demo.stop);
+  // The demo's simulator is on loopback: a proxy from the environment must not stand in between.
+  const url = await serve(flags, demo.config, () => demo.config, build, demo.stop, {});
   process.stdout.write(
     `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
       `  metrics:  ${url}${flags.telemetryPath}\n  overview: ${url}/\nPress Ctrl+C to stop.\n\n`,
@@ -63,10 +64,11 @@ async function serve(
   readConfig: () => Config,
   build: ReturnType<typeof readBuildInfo>,
   onStop: () => Promise<void> = async () => {},
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
-  const running = await run({ flags, config, readConfig, logger, build, env: process.env }).catch((err: NodeJS.ErrnoException) => {
+  const running = await run({ flags, config, readConfig, logger, build, env }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });

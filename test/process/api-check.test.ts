@@ -126,6 +126,7 @@ function parsed(run: Run) {
       endpoints: Array<Record<string, any>>;
       auth: Record<string, any>;
       discovery: Record<string, any> | null;
+      other_shards: number;
       workspaces: Array<Record<string, any>>;
     }>;
   };
@@ -274,6 +275,22 @@ describe("--api.check through the real CLI against the simulator", () => {
       expect(untrusted.stdout).toMatch(/tls {8}TLSv1\.[23] in \d+ ms, NOT trusted/);
       expect(untrusted.stdout).toContain("FAIL  TLS: the certificate of 127.0.0.1:");
     }).finally(() => proxy?.stop());
+  });
+
+  it("checks only this shard's workspaces, discovered ones included, and says how many it left to the others", async () => {
+    await withSim({}, async (sim) => {
+      const checked: string[] = [];
+      let left = 0;
+      for (const shard of ["0", "1"]) {
+        const report = parsed(await apiCheck(config(sim.url), ["--api.check.format=json", "--total-shards=2", `--shard=${shard}`]));
+        for (const p of report.projects) {
+          checked.push(...p.workspaces.map((w) => w.workspace_id));
+          left += p.other_shards;
+        }
+      }
+      expect(checked.sort()).toEqual([WS_A, WS_B, WS_C]);
+      expect(left).toBe(3);
+    });
   });
 
   it("exits 2 for an invalid config without contacting anything", async () => {
