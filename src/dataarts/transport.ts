@@ -66,7 +66,7 @@ export function axiosTransport(instance: AxiosInstance = axios.create(), routes?
         proxy: false,
         ...agent,
       });
-      refusedByProxy(route, response.request, response.status);
+      refusedByProxy(route, response.request, response.status, response.headers["proxy-authenticate"] !== undefined);
       return { status: response.status, headers: flattenHeaders(response.headers), body: String(response.data ?? "") };
     } catch (err) {
       if (err instanceof ApiError) throw err;
@@ -92,12 +92,12 @@ function flattenHeaders(headers: object): Record<string, string> {
 }
 
 /** A proxy that answered CONNECT with anything but 200, or asked for credentials, is a network failure naming it. */
-function refusedByProxy(route: Route | undefined, request: unknown, status: number): void {
+function refusedByProxy(route: Route | undefined, request: unknown, status: number, proxyAuth: boolean): void {
   if (!route?.proxy) return;
   const label = proxyLabel(route.proxy.url);
   const refused = route.refusedConnect(request);
   if (refused !== undefined) throw new ApiError("network", `proxy ${label} refused the tunnel (CONNECT answered HTTP ${refused})`);
-  if (status === 407) throw new ApiError("network", `proxy ${label} refused the request: HTTP 407 Proxy Authentication Required`);
+  if (status === 407 || proxyAuth) throw new ApiError("network", `proxy ${label} refused the request: HTTP ${status}, it asks for proxy credentials`);
 }
 
 function networkMessage(target: URL, route: Route | undefined, code: string): string {
