@@ -47,6 +47,10 @@ export async function probeEndpoint(input: ProbeInput): Promise<Omit<EndpointRep
     t = input.now();
     socket = await connected(tcpConnect({ host: addresses[0]!.address, port }), "connect", what);
     steps.connect = { ms: input.now() - t };
+    if (proxy?.url.protocol === "https:") {
+      // An https:// proxy: TLS to the proxy first (default trust store), then CONNECT inside it.
+      socket = await connected(tlsConnect({ socket, servername: isIP(host) ? undefined : host }), "secureConnect", what);
+    }
     if (proxy && url.protocol === "https:") {
       t = input.now();
       const status = await tunnel(socket, url, proxy.url);
