@@ -56,6 +56,11 @@ export class Section {
     return this.get(key) !== undefined;
   }
 
+  /** The keys as written, for mappings whose keys are data (label names), not settings. */
+  keys(): string[] {
+    return [...this.node.entries.keys()];
+  }
+
   /** Reports a problem at `key`, or at this section when the key is absent. */
   problem(key: string, reason: string): void {
     const pos = this.node.entries.get(key)?.pos ?? this.node.pos;
