@@ -125,6 +125,15 @@ describe("config labels through the exporter process", () => {
     expect(promtoolCheckMetrics(text)).toBe("");
   });
 
+  it("shows each workspace's labels on the landing page", async () => {
+    await eventually(allPolled, "all three workspaces polled", 15_000);
+    const page = await (await fetch(`${exporter.url}/`)).text();
+    const rowOf = (id: string) => page.split("\n").find((l) => l.includes(`<td>${id}</td>`));
+    expect(rowOf(FIN)).toContain("<td>env=&#34;staging&#34;, team=&#34;finance-data&#34;</td>");
+    expect(rowOf(OPS)).toContain("<td>env=&#34;staging&#34;, team=&#34;platform&#34;</td>");
+    expect(rowOf(IOT)).toContain("<td>env=&#34;prod&#34;, team=&#34;iot&#34;</td>");
+  });
+
   it("moves a workspace's series to its new labels on SIGHUP, every counter going on from its value", async () => {
     const released = sim.control.packages(P1, FIN).find((p) => p.deploy_status === DeployStatus.releasing)!;
     sim.control.setStatus(P1, FIN, released.package_id, DeployStatus.failed, Date.now());
