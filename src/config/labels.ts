@@ -1,5 +1,4 @@
 /** Extra labels from the config (`labels` on a project, `discover` and a workspace): the names allowed, reading and merging. */
-import type { ProjectConfig, WorkspaceConfig } from "./config";
 import { Section } from "./section";
 
 /** A workspace's extra labels in exposition order: sorted by name, so every series writes them alike. */
@@ -91,6 +90,7 @@ export function mergeLabels(...layers: Array<Record<string, string> | undefined>
  * A workspace's extra labels: the project's, then discover's when discovery found it,
  * then its own when it is listed, the more specific winning.
  */
-export function workspaceLabels(project: ProjectConfig, listed: WorkspaceConfig | undefined, discovered: boolean): ExtraLabels {
+type Labelled = { labels?: Record<string, string> };
+export function workspaceLabels(project: Labelled & { discover?: Labelled }, listed: Labelled | undefined, discovered: boolean): ExtraLabels {
   return mergeLabels(project.labels, discovered ? project.discover?.labels : undefined, listed?.labels);
 }
