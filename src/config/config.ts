@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error";
 import { formatDuration } from "./duration";
+import { workspaceKey } from "./workspace-key";
 import { FILE_PATH, Problems, readYamlTree } from "./yaml-tree";
 import { ReadContext, Section, describeReadError } from "./section";
 import { checkLabelCap, readLabels } from "./labels";
@@ -13,7 +14,8 @@ import { checkLabelCap, readLabels } from "./labels";
 export type Pagination = "page" | "offset" | "auto";
 export interface Config {
   polling: { intervalMs: number; timeoutMs: number; concurrency: number; pagination: Pagination };
-  metrics: { packageSeries: boolean; packageSeriesLimit: number; staleAfterMs: number };
+  /** `packageSeriesLimit` is 0 when `package_series` is off: the one number pollers and renderers read. */
+  metrics: { packageSeriesLimit: number; staleAfterMs: number };
   projects: ProjectConfig[];
 }
 export interface ProjectConfig {
@@ -23,7 +25,8 @@ export interface ProjectConfig {
   endpoint: string;
   auth: AuthConfig;
   workspaces: WorkspaceConfig[];
-  discover?: { instanceId: string; refreshMs: number; labels?: Record<string, string> };
+  /** `intervalMs` is how often a discovered workspace is polled: `polling.interval`. */
+  discover?: { instanceId: string; refreshMs: number; intervalMs: number; labels?: Record<string, string> };
   /** Extra labels of every workspace of this entry (src/config/labels.ts); absent when none are set. */
   labels?: Record<string, string>;
 }
@@ -137,17 +140,24 @@ function readPolling(s: Section): Checked<Polling> {
     pagination: s.oneOf("pagination", PAGINATIONS, DEFAULTS.pagination),
   };
   const { intervalMs, timeoutMs } = polling;
-  if (intervalMs !== undefined && timeoutMs !== undefined && timeoutMs >= intervalMs) {
+  if (intervalMs !== undefined && !outlastsTimeout(intervalMs, timeoutMs)) {
     s.problem("timeout", `must be shorter than polling.interval (${formatDuration(intervalMs)})`);
   }
   return polling;
 }
 
+/** A poll must end before the next one is due: the one timeout check, for the default and each workspace interval. */
+function outlastsTimeout(intervalMs: number, timeoutMs: number | undefined): boolean {
+  return timeoutMs === undefined || intervalMs > timeoutMs;
+}
+
 function readMetrics(s: Section): Config["metrics"] | undefined {
   s.allowOnly(["package_series", "package_series_limit", "stale_after"]);
+  const on = s.bool("package_series", DEFAULTS.packageSeries);
+  const limit = s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1);
   return complete<Config["metrics"]>({
-    packageSeries: s.bool("package_series", DEFAULTS.packageSeries),
-    packageSeriesLimit: s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1),
+    // Decided here once: the poller asks for this many package series, the renderer shows what it got.
+    packageSeriesLimit: on === undefined || limit === undefined ? undefined : on ? limit : 0,
     staleAfterMs: s.duration("stale_after", DEFAULTS.staleAfterMs),
   });
 }
@@ -177,7 +187,7 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
   const scope = projectId ?? s.path;
   const labels = readLabels(s);
   checkLabelCap(s, [], labels ?? undefined, "");
-  const discover = readDiscover(s, labels);
+  const discover = readDiscover(s, polling?.intervalMs, labels);
   const inherited = { names: Object.keys({ ...labels, ...discover?.labels }), from: discover?.labels ? " with the project's and discover's" : " with the project's" };
   const workspaces = readWorkspaces(s, polling, inherited, (id, path) => checkUnique(seen, scope, id, path));
   const listed = s.get("workspaces");
@@ -194,7 +204,7 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
  * same project (one per DataArts instance), or their series would collide.
  */
 function checkUnique(seen: WorkspaceIds, projectId: string, id: string, path: string): string | undefined {
-  const key = `${projectId}/${id}`;
+  const key = workspaceKey(projectId, id);
   const first = seen.get(key);
   if (first === undefined) seen.set(key, path);
   return first && `duplicate workspace id (also ${first})`;
@@ -223,7 +233,7 @@ function readWorkspaces(
     const name = s.has("name") ? s.text("name") : id;
     const intervalMs = s.duration("interval", polling?.intervalMs);
     const timeoutMs = polling?.timeoutMs;
-    if (s.has("interval") && intervalMs !== undefined && timeoutMs !== undefined && intervalMs <= timeoutMs) {
+    if (s.has("interval") && intervalMs !== undefined && timeoutMs !== undefined && !outlastsTimeout(intervalMs, timeoutMs)) {
       s.problem("interval", `must be longer than polling.timeout (${formatDuration(timeoutMs)})`);
     }
     const labels = readLabels(s);
@@ -236,7 +246,11 @@ function readWorkspaces(
 }
 
 /** The discover block, undefined when absent, null when invalid (reported). */
-function readDiscover(project: Section, projectLabels: Record<string, string> | null | undefined): ProjectConfig["discover"] | null {
+function readDiscover(
+  project: Section,
+  intervalMs: number | undefined,
+  projectLabels: Record<string, string> | null | undefined,
+): ProjectConfig["discover"] | null {
   if (!project.has("discover")) return undefined;
   const s = project.section("discover");
   if (!s) return null;
@@ -246,6 +260,7 @@ function readDiscover(project: Section, projectLabels: Record<string, string> | 
   const discover = complete<Omit<NonNullable<ProjectConfig["discover"]>, "labels">>({
     instanceId: s.id("instance_id"),
     refreshMs: s.duration("refresh", DEFAULTS.discoverRefreshMs),
+    intervalMs,
   });
   if (!discover || labels === null) return null;
   return labels ? { ...discover, labels } : discover;

@@ -1,6 +1,6 @@
 import { RESERVED_LABELS, mergeLabels } from "../../../src/config/labels";
 import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../src/metrics/families";
-import { Snapshot, WorkspaceKey, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
+import { WorkspaceData, WorkspaceKey, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
 
 const info = {
@@ -16,17 +16,14 @@ const NOW = 1_800_000_000_000;
 const FINANCE = mergeLabels({ team: "finance-data", cost_center: "4711" });
 const IOT = mergeLabels({ team: "iot" });
 
-const snapshot: Snapshot = {
+const data: WorkspaceData = {
   counts: { pending_review: 1, succeeded: 2, failed: 1, releasing: 1 },
   oldestPendingApplyMs: NOW - 7_200_000,
   oldestReleasingStartMs: NOW - 600_000,
   lastFailureMs: NOW - 60_000,
-  recentFailures: [],
-  failureWindowStartMs: 0,
-  failureRetainFromMs: 0,
-  releasing: [],
   pending: [{ id: "pk1", name: "nightly", applicant: "ann", applyMs: NOW - 7_200_000 }],
 };
+const snapshot = { data, recentFailures: [], failureRetainFromMs: 0, releasing: [] };
 
 const key = (workspaceId: string, labels?: WorkspaceKey["labels"]): WorkspaceKey => ({
   projectId: "p1",
@@ -38,7 +35,7 @@ const key = (workspaceId: string, labels?: WorkspaceKey["labels"]): WorkspaceKey
 const polled = (k: WorkspaceKey): WorkspaceState => pollSucceeded(initialState(k), snapshot, { startedMs: NOW - 2_000, endedMs: NOW - 1_000 });
 
 function render(states: WorkspaceState[], api: ApiMetrics): string {
-  return renderPolled(states, info) + api.render() + renderAges(states, NOW, true);
+  return renderPolled(states, info) + api.render() + renderAges(states, NOW);
 }
 
 /** The families the issue names: every dataarts_release_* and dataarts_workspace_* one, poll errors and API requests. */
@@ -116,13 +113,13 @@ describe("a change of labels", () => {
   it("moves every series of the workspace, counters with their values, to the new labels", () => {
     const before = { ...polled(key("w1", FINANCE)), failuresTotal: 4 };
     const after: WorkspaceState = { ...before, key: key("w1", IOT) };
-    const text = renderPolled([after], info) + renderAges([after], NOW, true);
+    const text = renderPolled([after], info) + renderAges([after], NOW);
     expect(text).not.toContain("finance-data");
     expect(family(text, METRIC_FAMILIES.failures)[0]).toEqual({ labels: { project_id: "p1", workspace_id: "w1", workspace: "w1-name", team: "iot" }, value: 4 });
     // The per-package series too, although the poll data (and its cached label text) is the same object.
     expect(after.data).toBe(before.data);
-    renderAges([before], NOW, true);
-    expect(family(renderAges([after], NOW, true), METRIC_FAMILIES.pendingAge)[0]!.labels.team).toBe("iot");
+    renderAges([before], NOW);
+    expect(family(renderAges([after], NOW), METRIC_FAMILIES.pendingAge)[0]!.labels.team).toBe("iot");
   });
 
   it("moves the request counts of a kept workspace and keeps their values", () => {
