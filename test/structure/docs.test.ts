@@ -112,3 +112,18 @@ describe("the module map in docs/development.md", () => {
     expect(listed.filter((f) => !existsSync(join(ROOT, f)))).toEqual([]);
   });
 });
+
+describe("source file headers", () => {
+  it("open every file under src/ (after a shebang) with one line saying what it owns", () => {
+    const files = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+      );
+    const headless = files("src").filter((f) => {
+      const lines = read(f).split("\n");
+      const first = lines[0]!.startsWith("#!") ? lines[1]! : lines[0]!;
+      return !/^\/\*\* \S.* \*\/$/.test(first);
+    });
+    expect(headless).toEqual([]);
+  });
+});
