@@ -1,8 +1,6 @@
-/**
- * The exporter's YAML config: parsing, `${VAR}` expansion, `*_file` secrets,
- * defaults and validation. Every problem is collected, so that one run of
- * `--config.check` shows all of them, in the order they appear in the file.
- */
+/** The exporter's YAML config: its shape, `*_file` secrets, defaults and validation, every problem collected. */
+// Every problem is collected, so that one run of `--config.check` shows all of them,
+// in the order they appear in the file.
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error";
 import { formatDuration } from "./duration";

@@ -7,7 +7,7 @@ import { analyze } from "../../grafana/src/promql";
 import { PENDING_REVIEW_ALERT_SECONDS, RELEASING_ALERT_SECONDS } from "../../grafana/src/queries";
 
 const ROOT = join(__dirname, "..", "..");
-const RUNBOOK_BASE = "https://github.com/dataarts-exporter/dataarts-exporter#runbook-";
+const RUNBOOK_BASE = "https://github.com/dataarts-exporter/dataarts-exporter/blob/main/docs/runbooks.md#runbook-";
 
 interface Rule {
   alert: string;
@@ -24,7 +24,7 @@ const groups = (parse(readFileSync(join(ROOT, "prometheus/alerts.yml"), "utf8"))
 const alerts = groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
 const ruleTests = (parse(readFileSync(join(ROOT, "prometheus/rules.test.yml"), "utf8")) as { tests: RuleTest[] }).tests;
 const cases = ruleTests.flatMap((t) => t.alert_rule_test ?? []);
-const operations = readFileSync(join(ROOT, "README.md"), "utf8");
+const runbooks = readFileSync(join(ROOT, "docs/runbooks.md"), "utf8");
 
 /** Runs a Prometheus tool and fails with everything it printed. */
 function run(tool: string, ...args: string[]): void {
@@ -93,9 +93,9 @@ describe.each(alerts)("alert $alert", (rule) => {
     if (rule.alert !== "DataArtsExporterAbsent") expect(rule.annotations?.description).toContain("{{ $value");
   });
 
-  it("links to its runbook entry in the README", () => {
+  it("links to its runbook entry in docs/runbooks.md", () => {
     expect(rule.annotations?.runbook_url).toBe(RUNBOOK_BASE + rule.alert.toLowerCase());
-    const headings = [...operations.matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1] ?? ""));
+    const headings = [...runbooks.matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1] ?? ""));
     expect(headings).toContain(`runbook-${rule.alert.toLowerCase()}`);
   });
 
