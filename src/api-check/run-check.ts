@@ -1,8 +1,5 @@
-/**
- * `--api.check`: runs the real requests of a poll once for every project and workspace
- * (explicit and discovered, after sharding) and reports what the exporter learned, bounded
- * by the configured timeout and concurrency with no retries.
- */
+/** `--api.check`: each poll's real requests once per project and workspace, bounded, into a report. */
+// Explicit and discovered workspaces, after sharding; the configured timeout and concurrency, no retries.
 import type { Config, ProjectConfig } from "../config/config";
 import { ApiError } from "../dataarts/api-error";
 import { Authenticator, PasswordAuthenticator } from "../dataarts/auth";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1] [--clock-offset-s N] [--tls-cert F --tls-key F]` */
+/** The simulator on its own: `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1] [--clock-offset-s N] [--tls-cert F --tls-key F]`. */
 import { readFileSync } from "node:fs";
 import { SIM_CREDENTIALS } from "./auth";
 import { scenarioByName, SCENARIO_NAMES } from "./scenarios";
