@@ -1,4 +1,4 @@
-import { ApiError, ErrorReason } from "./errors";
+import { ApiError, ErrorReason, clipServiceText } from "./errors";
 import { Authenticator, OutgoingRequest } from "./auth";
 import { Clock } from "./clock";
 import { HttpResponse, Transport } from "./transport";
@@ -158,14 +158,18 @@ export class DataArtsClient {
   }
 
   private errorFor(response: HttpResponse): ApiError {
-    const { errorCode, errorMsg } = parseErrorBody(response.body);
+    const body = parseErrorBody(response.body);
+    // Whatever the service sends goes into errors and log lines: bounded, however much it sent.
+    const errorCode = body.errorCode === undefined ? undefined : clipServiceText(body.errorCode, 64);
+    const errorMsg = body.errorMsg === undefined ? undefined : clipServiceText(body.errorMsg.trim());
+    const requestId = response.headers["x-request-id"];
     const retryAfterMs = parseRetryAfter(response.headers["retry-after"], this.options.clock.now());
     const reason = reasonFor(response.status);
-    const what = errorCode ? `${errorCode}${errorMsg ? ` (${errorMsg.trim()})` : ""}` : "no error code";
+    const what = errorCode ? `${errorCode}${errorMsg ? ` (${errorMsg})` : ""}` : "no error code";
     return new ApiError(reason, `HTTP ${response.status}: ${what}`, {
       status: response.status,
       errorCode,
-      requestId: response.headers["x-request-id"],
+      requestId: requestId === undefined ? undefined : clipServiceText(requestId, 128),
       // Gateways send Retry-After with 503 as well as with 429.
       retryAfterSeconds: (reason === "throttled" || reason === "server") && retryAfterMs !== undefined ? retryAfterMs / 1000 : undefined,
     });

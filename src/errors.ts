@@ -18,6 +18,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** Longest piece of service-provided text (error_msg, error_code, request id) kept in an error or a log line. */
+export const MAX_SERVICE_TEXT = 300;
+
+/** `text` cut to `max` characters, saying how many were cut: a service may send megabytes of error message. */
+export function clipServiceText(text: string, max = MAX_SERVICE_TEXT): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters cut)`;
+}
+
 export interface ApiErrorDetails {
   status?: number;
   errorCode?: string;

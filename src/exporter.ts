@@ -226,6 +226,8 @@ export class Exporter {
         now: startedMs,
         tracker: before.tracker,
         previous: before.previous,
+        onImplausible: ({ packageId, field, value }) =>
+          logger.debug({ ...labels, package_id: packageId, [field]: value }, `package left out of the ages: its ${field} is not a time in Unix milliseconds`),
       });
       this.update(id, (s) => pollSucceeded(s, snapshot, { startedMs, endedMs: clock.now() }));
       logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
