@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** The entry point: the only module that touches `process` (argv, env, signals, exit codes). */
-import { readFileSync } from "node:fs";
 import { Config, loadConfig, redactConfig } from "./config";
 import { ConfigError } from "./errors";
 import { Flags, USAGE, parseFlags } from "./flags";
@@ -8,13 +7,14 @@ import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
 import { parseShardFlags } from "./shard";
 import { run } from "./main";
+import { readBoundedFile } from "./bounded-file";
 import { startDemo } from "./demo";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
 
-const sources = { env: process.env, readFile: (path: string) => readFileSync(path, "utf8") };
+const sources = { env: process.env, readFile: readBoundedFile };
 
 function fail(code: number, message: string): never {
   process.stderr.write(`dataarts-exporter: ${message}\n`);
