@@ -1,3 +1,4 @@
+/** The version and git revision this build reports (package.json and dist/build-info.json). */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 

@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 /** The entry point: the only module that touches `process` (argv, env, signals, exit codes). */
-import { Config, loadConfig, redactConfig } from "./config";
-import { ConfigError } from "./errors";
+import { Config, loadConfig, redactConfig } from "./config/config";
+import { readBoundedFile } from "./config/bounded-file";
+import { ConfigError } from "./config/config-error";
 import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
-import { parseShardFlags } from "./shard";
-import { run } from "./main";
-import { readBoundedFile } from "./bounded-file";
-import { startDemo } from "./demo";
+import { run } from "./run";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -23,7 +21,7 @@ function fail(code: number, message: string): never {
 
 async function main(): Promise<void> {
   const build = readBuildInfo(__dirname);
-  const flags = parseFlags(process.argv.slice(2));
+  const flags = parseFlags(process.argv.slice(2), process.env.HOSTNAME);
   if (flags.help) {
     process.stdout.write(USAGE);
     return;
@@ -32,19 +30,20 @@ async function main(): Promise<void> {
     process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
     return;
   }
-  const shard = parseShardFlags({ shard: flags.shard, totalShards: flags.totalShards, hostname: process.env.HOSTNAME });
-  if (flags.demo) return startInDemo(flags, build, shard);
+  if (flags.demo) return startInDemo(flags, build);
   const config = loadConfig(flags.configFile, sources);
   if (flags.configCheck) {
     process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
     return;
   }
-  await serve(flags, config, () => loadConfig(flags.configFile, sources), build, shard);
+  await serve(flags, config, () => loadConfig(flags.configFile, sources), build);
 }
 
-async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>, shard: ReturnType<typeof parseShardFlags>) {
+async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>) {
+  // Loaded only when asked: a production start never loads the simulator.
+  const { startDemo } = await import("./demo.js");
   const demo = await startDemo();
-  const url = await serve(flags, demo.config, () => demo.config, build, shard, demo.stop);
+  const url = await serve(flags, demo.config, () => demo.config, build, demo.stop);
   process.stdout.write(
     `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
       `  metrics:  ${url}${flags.telemetryPath}\n  overview: ${url}/\nPress Ctrl+C to stop.\n\n`,
@@ -56,12 +55,11 @@ async function serve(
   config: Config,
   readConfig: () => Config,
   build: ReturnType<typeof readBuildInfo>,
-  shard: ReturnType<typeof parseShardFlags>,
   onStop: () => Promise<void> = async () => {},
 ): Promise<string> {
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
-  const running = await run({ flags, config, readConfig, logger, build, shard }).catch((err: NodeJS.ErrnoException) => {
+  const running = await run({ flags, config, readConfig, logger, build }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });

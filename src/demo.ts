@@ -1,5 +1,6 @@
-import type { Config } from "./config";
-import { DEFAULTS } from "./config";
+/** The demo: the built-in simulator on a free loopback port and a config that polls it. */
+import type { Config } from "./config/config";
+import { DEFAULTS } from "./config/config";
 import { RunningSimulator, SIM_CREDENTIALS, scenarioByName, startSimulator } from "./simulator";
 
 /** How often the demo's packages move, and how often the exporter polls them: fast enough to watch. */
@@ -20,7 +21,7 @@ export async function startDemo(): Promise<Demo> {
   timer.unref();
   const config: Config = {
     polling: { ...pollingDefaults(), intervalMs: DEMO_INTERVAL_MS, timeoutMs: 2_000 },
-    metrics: { packageSeries: true, packageSeriesLimit: 50, staleAfterMs: DEFAULTS.staleAfterMs },
+    metrics: { packageSeriesLimit: 50, staleAfterMs: DEFAULTS.staleAfterMs },
     projects: scenario.projects.map((p) => ({
       projectId: p.projectId,
       region: "demo-1",

@@ -1,7 +1,9 @@
+/** The command line: every flag, its default and its checks, read once into `Flags`. */
 import { parseArgs } from "node:util";
-import { ConfigError } from "./errors";
+import { ConfigError } from "./config/config-error";
 import { LOG_LEVELS, LogFormat, LogLevel } from "./logger";
-import { ListenAddress, parseListenAddress } from "./server";
+import type { ListenAddress } from "./http/server";
+import { MAX_SHARDS } from "./polling/shard";
 
 export interface Flags {
   configFile: string;
@@ -14,8 +16,7 @@ export interface Flags {
   version: boolean;
   help: boolean;
   demo: boolean;
-  shard?: string;
-  totalShards?: string;
+  shard: ShardConfig;
 }
 
 export const DEFAULT_PORT = 19918;
@@ -52,7 +53,7 @@ const OPTIONS = {
 } as const;
 
 /** Reads the command line; every problem is reported at once as a ConfigError. */
-export function parseFlags(argv: string[]): Flags {
+export function parseFlags(argv: string[], hostname?: string): Flags {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
@@ -71,6 +72,7 @@ export function parseFlags(argv: string[]): Flags {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log.level: "${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
   const logFormat = values["log.format"];
   if (logFormat !== "json" && logFormat !== "pretty") problems.push(`--log.format: "${logFormat}" is not json or pretty`);
+  const shard = shardOrProblems({ shard: values.shard, totalShards: values["total-shards"], hostname }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     configFile: values["config.file"],
@@ -83,7 +85,103 @@ export function parseFlags(argv: string[]): Flags {
     version: values.version,
     help: values.help,
     demo: values.demo,
-    shard: values.shard,
-    totalShards: values["total-shards"],
+    shard,
   };
+}
+
+function shardOrProblems(flags: ShardFlags, problems: string[]): ShardConfig {
+  try {
+    return parseShardFlags(flags);
+  } catch (err) {
+    problems.push(...(err as ConfigError).problems);
+    return { shard: 0, totalShards: 1 };
+  }
+}
+
+/** `:19918`, `127.0.0.1:9000`, `[::1]:9000`, as Prometheus exporters write it; undefined when unreadable. */
+export function parseListenAddress(value: string): ListenAddress | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  const host = m[1] ?? m[2];
+  return { host: host ? host : undefined, port };
+}
+
+export interface ShardFlags {
+  shard: string | undefined;
+  totalShards: string | undefined;
+  /** The HOSTNAME environment variable; a StatefulSet pod is named `<statefulset>-<ordinal>`. */
+  hostname: string | undefined;
+}
+
+export interface ShardConfig {
+  shard: number;
+  totalShards: number;
+}
+
+/**
+ * Reads `--shard` and `--total-shards`. Without either flag the exporter is a
+ * single shard that polls everything. Every problem found is reported at once.
+ */
+export function parseShardFlags(flags: ShardFlags): ShardConfig {
+  const problems: string[] = [];
+  const totalShards = parseCount(flags.totalShards, problems);
+  const shard = parseShard(flags, problems);
+  if (problems.length === 0 && totalShards > 1 && flags.shard === undefined) {
+    // Two replicas that both default to shard 0 would silently poll the same half.
+    problems.push(`--shard: required when --total-shards is ${totalShards} (a number, or auto in a StatefulSet)`);
+  }
+  if (problems.length === 0 && shard >= totalShards) {
+    problems.push(
+      `--shard: ${shard} is out of range for --total-shards ${totalShards} (shards are numbered 0 to ${totalShards - 1})`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { shard, totalShards };
+}
+
+function parseCount(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 1;
+  const n = parseNonNegativeInteger(raw);
+  if (n === undefined || n < 1 || n > MAX_SHARDS) {
+    problems.push(`--total-shards: "${raw}" is not a whole number from 1 to ${MAX_SHARDS}`);
+    return 1;
+  }
+  return n;
+}
+
+function parseShard(flags: ShardFlags, problems: string[]): number {
+  const raw = flags.shard;
+  if (raw === undefined) return 0;
+  if (raw === "auto") return ordinalFromHostname(flags.hostname, problems);
+  const n = parseNonNegativeInteger(raw);
+  if (n === undefined) {
+    problems.push(`--shard: "${raw}" is neither a whole number from 0 nor auto`);
+    return 0;
+  }
+  return n;
+}
+
+function ordinalFromHostname(hostname: string | undefined, problems: string[]): number {
+  if (hostname === undefined || hostname === "") {
+    problems.push("--shard auto: HOSTNAME is not set, so the StatefulSet pod ordinal cannot be read");
+    return 0;
+  }
+  const match = /-(\d+)$/.exec(hostname);
+  const ordinal = match?.[1] === undefined ? undefined : parseNonNegativeInteger(match[1]);
+  if (ordinal === undefined) {
+    problems.push(
+      `--shard auto: HOSTNAME "${hostname}" does not end in a StatefulSet ordinal like "dataarts-exporter-0"`,
+    );
+    return 0;
+  }
+  return ordinal;
+}
+
+/** Digits only: "1e3", "0x10", " 2" and "2.0" are typos here, not numbers. */
+function parseNonNegativeInteger(raw: string): number | undefined {
+  if (!/^\d+$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : undefined;
 }

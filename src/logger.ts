@@ -1,3 +1,4 @@
+/** The logger: pino as JSON or pretty text at the chosen level. */
 import pino, { Logger } from "pino";
 import pretty from "pino-pretty";
 

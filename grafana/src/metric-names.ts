@@ -1,4 +1,4 @@
-import { METRIC_FAMILIES } from "../../src/metrics";
+import { METRIC_FAMILIES } from "../../src/metrics/families";
 
 /**
  * The exporter's families that are histograms: in the exposition they appear

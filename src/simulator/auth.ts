@@ -1,7 +1,7 @@
 /** What the simulator accepts as identity: IAM tokens it issued, a static token, and SDK-HMAC-SHA256 signatures. */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { parseAuthorization, parseSdkDate, sign } from "../signer";
+import { parseAuthorization, parseSdkDate, sign } from "../dataarts/signer";
 
 /** Fake credentials every scenario accepts. Safe to print: they only open the simulator. */
 export const SIM_CREDENTIALS = {

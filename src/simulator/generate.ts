@@ -1,5 +1,5 @@
 /** Realistic, deterministic release packages for scenarios, tests and benchmarks. */
-import { DeployStatus, type ReleasePackage } from "../model";
+import { DeployStatus, type ReleasePackage } from "../dataarts/model";
 import { hexId, Rng } from "./random";
 
 export type StatusName = "pending_review" | "succeeded" | "failed" | "releasing";

@@ -1,8 +1,9 @@
 /** The demo's activity: each tick moves packages one step through their life, so a dashboard moves. */
-import { DeployStatus } from "../model";
+import { DeployStatus } from "../dataarts/model";
 import { approve, newPackage } from "./generate";
 import { Rng } from "./random";
-import type { SimStore, WorkspaceData } from "./store";
+import type { SimStore } from "./store";
+import type { WorkspaceData } from "./workspace-data";
 import type { LifeConfig } from "./types";
 
 const DEFAULTS: Required<LifeConfig> = {

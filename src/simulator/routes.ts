@@ -1,12 +1,13 @@
 /** The service's routes: release-package query, workspace listing, and IAM token issue. */
 import { z } from "zod";
-import type { ReleasePackagePage } from "../model";
+import type { ReleasePackagePage } from "../dataarts/model";
 import { authenticate, SIM_CREDENTIALS } from "./auth";
 import type { SimCore } from "./core";
 import { answerFault, corruptAnswer, sendTruncated, takeFault } from "./faults";
 import { sendError, sendRaw, type SimContext } from "./http";
 import { parseQuery } from "./query";
-import type { ProjectData, WorkspaceData } from "./store";
+import type { ProjectData } from "./store";
+import type { WorkspaceData } from "./workspace-data";
 
 const RELEASE_PACKAGES = /^\/v2\/([^/]+)\/factory\/release-packages\/?$/;
 const WORKSPACES = /^\/v1\/([^/]+)\/workspaces\/([^/]+)\/?$/;

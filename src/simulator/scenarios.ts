@@ -1,5 +1,5 @@
 /** Named scenarios: plain data built from generatePackages, relative to a given `now`. */
-import type { ReleasePackage } from "../model";
+import type { ReleasePackage } from "../dataarts/model";
 import { generatePackages, newPackage, type StatusName } from "./generate";
 import { hexId, Rng } from "./random";
 import type { Scenario, ScenarioWorkspace } from "./types";

@@ -1,4 +1,5 @@
-import type { OrderColumn, ReleasePackage } from "../model";
+/** Packages kept sorted per timestamp column, for counts over time ranges and pages from either end. */
+import type { OrderColumn, ReleasePackage } from "../dataarts/model";
 
 /**
  * Packages kept sorted ascending by (column timestamp, package_id), so that a count over a

@@ -1,5 +1,5 @@
 /** Public data types of the simulator: scenarios, faults, options and the control interface. */
-import type { ReleasePackage } from "../model";
+import type { ReleasePackage } from "../dataarts/model";
 
 /**
  * A fault answers requests for one workspace instead of (or before) the real answer.

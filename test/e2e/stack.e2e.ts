@@ -8,8 +8,8 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { analyze } from "../../grafana/src/promql";
-import { METRIC_FAMILIES as F } from "../../src/metrics";
-import { DeployStatus } from "../../src/model";
+import { METRIC_FAMILIES as F } from "../../src/metrics/families";
+import { DeployStatus } from "../../src/dataarts/model";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { CLI, eventually, scrape, tempDir, writeConfig } from "../helpers/exporter-process";
 import { Daemon, freePort, startDaemon } from "./processes";

@@ -1,5 +1,5 @@
-import { DeployStatus, ReleasePackage } from "../../src/model";
-import { releaseStart } from "../../src/poller";
+import { DeployStatus, ReleasePackage } from "../../src/dataarts/model";
+import { releaseStart } from "../../src/polling/poller";
 
 /** What the metrics should say about `packages`, worked out directly from the simulator's data. */
 export function expectedFrom(packages: ReleasePackage[]) {

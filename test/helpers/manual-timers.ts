@@ -1,4 +1,4 @@
-import { Timers } from "../../src/scheduler";
+import { Timers } from "../../src/polling/scheduler";
 
 /** Timers fired by hand: `pending()` lists what is planned, `fireAll()` runs it. */
 export class ManualTimers implements Timers {

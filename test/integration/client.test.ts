@@ -1,6 +1,6 @@
-import { ApiError } from "../../src/errors";
-import { DeployStatus } from "../../src/model";
-import { ReleasePackagePager } from "../../src/paging";
+import { ApiError } from "../../src/dataarts/api-error";
+import { DeployStatus } from "../../src/dataarts/model";
+import { ReleasePackagePager } from "../../src/dataarts/paging";
 import { Fault, SIM_CREDENTIALS, startSimulator } from "../../src/simulator";
 import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
 

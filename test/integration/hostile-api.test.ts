@@ -1,9 +1,9 @@
-import { ApiError } from "../../src/errors";
-import { DeployStatus, ReleasePackage } from "../../src/model";
-import { ReleasePackagePager } from "../../src/paging";
-import { pollWorkspace } from "../../src/poller";
-import { parseWorkspacePage } from "../../src/response";
-import { EXPIRED_TOKEN_BACKOFF_MS } from "../../src/token";
+import { ApiError } from "../../src/dataarts/api-error";
+import { DeployStatus, ReleasePackage } from "../../src/dataarts/model";
+import { ReleasePackagePager } from "../../src/dataarts/paging";
+import { pollWorkspace } from "../../src/polling/poller";
+import { parseWorkspacePage } from "../../src/dataarts/response";
+import { EXPIRED_TOKEN_BACKOFF_MS } from "../../src/dataarts/token";
 import { startSimulator } from "../../src/simulator";
 import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
 
@@ -185,13 +185,12 @@ describe("timestamps that are not Unix milliseconds", () => {
         workspaceId: WS,
         packageSeriesLimit: seriesLimit,
         now,
-        tracker: { baselined: false, seen: new Map() },
         onImplausible: (e) => skipped.push(`${e.packageId}:${e.field}`),
       });
-      expect(snapshot.counts.pending_review).toBe(4);
-      expect(snapshot.oldestPendingApplyMs).toBe(now - 3_600_000);
-      expect(snapshot.oldestReleasingStartMs).toBe(now - 7_200_000 + 1000);
-      expect(snapshot.pending.map((p) => p.id)).toEqual(seriesLimit > 0 ? ["a", "b"] : []);
+      expect(snapshot.data.counts.pending_review).toBe(4);
+      expect(snapshot.data.oldestPendingApplyMs).toBe(now - 3_600_000);
+      expect(snapshot.data.oldestReleasingStartMs).toBe(now - 7_200_000 + 1000);
+      expect(snapshot.data.pending.map((p) => p.id)).toEqual(seriesLimit > 0 ? ["a", "b"] : []);
       // Without series only the oldest pending package is fetched (then the oldest from 2000 on), so "s" goes unseen.
       const seen = seriesLimit > 0 ? ["z:apply_timestamp", "s:apply_timestamp"] : ["z:apply_timestamp"];
       expect(new Set(skipped)).toEqual(new Set([...seen, "r:deploy_timestamp"]));

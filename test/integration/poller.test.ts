@@ -1,8 +1,8 @@
-import { DeployStatus } from "../../src/model";
-import { ReleasePackagePager } from "../../src/paging";
-import { pollWorkspace } from "../../src/poller";
+import { DeployStatus } from "../../src/dataarts/model";
+import { ReleasePackagePager } from "../../src/dataarts/paging";
+import { pollWorkspace } from "../../src/polling/poller";
 import { expectedFrom } from "../helpers/expected";
-import { WorkspaceState, initialState, pollSucceeded } from "../../src/state";
+import { WorkspaceState, initialState, pollSucceeded } from "../../src/polling/state";
 import { RunningSimulator } from "../../src/simulator";
 import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
 import { generatePackages } from "../../src/simulator";
@@ -22,7 +22,6 @@ async function poll(sim: RunningSimulator, state: WorkspaceState, pager: Release
     workspaceId: WS,
     packageSeriesLimit: seriesLimit,
     now: startedMs,
-    tracker: state.tracker,
     previous: state.previous,
   });
   const next = pollSucceeded(state, snapshot, { startedMs, endedMs: Date.now() });

@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { request } from "node:http";
-import { DeployStatus } from "../../src/model";
-import { METRIC_FAMILIES as F } from "../../src/metrics";
+import { DeployStatus } from "../../src/dataarts/model";
+import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { expectedFrom } from "../helpers/expected";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";

@@ -1,6 +1,6 @@
 import { AKSKSigner } from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner";
 import { BasicCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials";
-import { sdkDate } from "../../src/signer";
+import { sdkDate } from "../../src/dataarts/signer";
 import { SIM_CREDENTIALS } from "../../src/simulator";
 import { errorCode, NOW, page, releasePackagesPath, send, signedHeaders, startTestSim, type TestSim } from "./helpers";
 

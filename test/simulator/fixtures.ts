@@ -1,5 +1,5 @@
 /** Hand-made packages with round numbers, so query expectations can be read off directly. */
-import type { ReleasePackage } from "../../src/model";
+import type { ReleasePackage } from "../../src/dataarts/model";
 import type { Scenario } from "../../src/simulator";
 
 export const P = "p0000000000000000000000000000001";

@@ -1,6 +1,6 @@
 /** Shared test plumbing: a simulator on a real port with an injected clock, and a small HTTP client. */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { sdkDate, sign } from "../../src/signer";
+import { sdkDate, sign } from "../../src/dataarts/signer";
 import { SIM_CREDENTIALS, scenarioByName, startSimulator, type RunningSimulator, type Scenario, type SimulatorOptions } from "../../src/simulator";
 
 /** The instant every test's data and clock start from. */

@@ -1,4 +1,4 @@
-import { MAX_LIMIT } from "../../src/model";
+import { MAX_LIMIT } from "../../src/dataarts/model";
 import { generatePackages, SIM_CREDENTIALS } from "../../src/simulator";
 import { ids, INSTANCE, P, tenScenario, W1, W2 } from "./fixtures";
 import { errorCode, NOW, page, query, send, startTestSim, type TestSim } from "./helpers";

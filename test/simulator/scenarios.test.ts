@@ -1,4 +1,4 @@
-import { DeployStatus } from "../../src/model";
+import { DeployStatus } from "../../src/dataarts/model";
 import { createSimulator, generatePackages, scenarioByName, type ReleasePackage, type Scenario } from "../../src/simulator";
 import { NOW } from "./helpers";
 

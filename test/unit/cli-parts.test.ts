@@ -1,10 +1,9 @@
 import fc from "fast-check";
-import { ApiError } from "../../src/errors";
-import { parseFlags } from "../../src/flags";
-import { renderLandingPage } from "../../src/landing";
-import { parseReleasePackagePage } from "../../src/response";
-import { parseListenAddress } from "../../src/server";
-import { initialState } from "../../src/state";
+import { ApiError } from "../../src/dataarts/api-error";
+import { parseFlags, parseListenAddress } from "../../src/flags";
+import { renderLandingPage } from "../../src/http/landing";
+import { parseReleasePackagePage } from "../../src/dataarts/response";
+import { initialState } from "../../src/polling/state";
 
 describe("command-line flags", () => {
   it("defaults to :19918, /metrics, info and json", () => {

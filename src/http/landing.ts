@@ -1,0 +1,38 @@
+/** The landing page: links, versions and a table of workspaces with their health. */
+import { WorkspaceState } from "../polling/state";
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export interface LandingInfo {
+  version: string;
+  telemetryPath: string;
+  nowMs: number;
+}
+
+/** A small page for humans: what this is, where the metrics are, and how each workspace is doing. No secrets. */
+export function renderLandingPage(info: LandingInfo, states: WorkspaceState[]): string {
+  const rows = states
+    .map((s) => {
+      const last = s.lastSuccessMs === undefined ? "never" : `${Math.round((info.nowMs - s.lastSuccessMs) / 1000)}s ago`;
+      const cells = [s.key.projectId, s.key.workspaceId, s.key.name, s.up ? "up" : "down", last];
+      return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
+    })
+    .join("\n");
+  const path = escapeHtml(info.telemetryPath);
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>DataArts Exporter</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em}</style>
+</head><body>
+<h1>DataArts Exporter</h1>
+<p>Prometheus exporter for Huawei Cloud DataArts Studio release packages, version ${escapeHtml(info.version)}.</p>
+<p><a href="${path}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
+<h2>Workspaces</h2>
+<table><thead><tr><th>project_id</th><th>workspace_id</th><th>workspace</th><th>state</th><th>last success</th></tr></thead>
+<tbody>
+${rows || '<tr><td colspan="5">no workspaces</td></tr>'}
+</tbody></table>
+</body></html>
+`;
+}
