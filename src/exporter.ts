@@ -16,6 +16,7 @@ import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
 import { discoverWorkspaces } from "./dataarts/discovery";
+import { ExtraLabels, workspaceLabels } from "./config/labels";
 
 export interface ExporterDeps {
   clock: Clock;
@@ -163,14 +164,17 @@ export class Exporter {
     const next = new Map<string, PolledWorkspace>();
     for (const project of this.projects.values()) {
       const { projectId, region } = project.config;
-      const add = (workspaceId: string, name: string, intervalMs: number) => {
+      const add = (workspaceId: string, name: string, intervalMs: number, labels: ExtraLabels) => {
         const id = workspaceKey(projectId, workspaceId);
         if (next.has(id) || !this.deps.owns(projectId, workspaceId)) return;
-        next.set(id, { key: { projectId, workspaceId, name, region }, intervalMs, project });
+        next.set(id, { key: { projectId, workspaceId, name, region, labels }, intervalMs, project });
       };
-      for (const ws of project.config.workspaces) add(ws.id, ws.name, ws.intervalMs);
-      const discoveredIntervalMs = project.config.discover?.intervalMs;
-      if (discoveredIntervalMs !== undefined) for (const [id, name] of project.discovered) add(id, name || id, discoveredIntervalMs);
+      const { config, discovered } = project;
+      for (const ws of config.workspaces) add(ws.id, ws.name, ws.intervalMs, workspaceLabels(config, ws, discovered.has(ws.id)));
+      const discoveredIntervalMs = config.discover?.intervalMs;
+      if (discoveredIntervalMs !== undefined) {
+        for (const [id, name] of discovered) add(id, name || id, discoveredIntervalMs, workspaceLabels(config, undefined, true));
+      }
     }
     for (const id of this.states.keys()) if (!next.has(id)) this.states.delete(id);
     const seriesLimit = this.config.metrics.packageSeriesLimit;
@@ -180,6 +184,10 @@ export class Exporter {
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
+    this.api.relabel((projectId, workspaceId) => {
+      const key = next.get(workspaceKey(projectId, workspaceId))?.key;
+      return key && { workspace: key.name, labels: key.labels };
+    });
     this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
     this.cache.invalidate();
   }
@@ -260,7 +268,7 @@ export class Exporter {
     // A request still in flight for a workspace or project removed since must not bring its series back.
     if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
     this.api.observe(
-      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", code: e.code },
+      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", labels: ws?.key.labels, code: e.code },
       e.durationSeconds,
     );
     // No invalidate here: request counts show with the poll's result, so /metrics is re-rendered once per poll.
