@@ -23,6 +23,8 @@ export interface ConnectionConfig {
 }
 
 export const CONNECTION_KEYS = ["proxy_url", "tls"] as const;
+/** A CA bundle of a few hundred certificates fits; a file past this is not one. */
+export const MAX_PEM_BYTES = 1024 * 1024;
 const TLS_KEYS = ["ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"];
 
 /** The project's connection settings; null when one of them is invalid (reported). */
@@ -81,7 +83,7 @@ function readTls(project: Section): TlsConfig | null {
 /** A PEM file that Node can read as what it claims to be; undefined when absent, null when invalid (reported). */
 function pemFile(s: Section, key: string, kind: "certificate" | "key"): { path: string; text: string } | undefined | null {
   if (!s.has(key)) return undefined;
-  const file = s.fileText(key);
+  const file = s.fileText(key, MAX_PEM_BYTES);
   if (!file) return null;
   try {
     if (kind === "certificate") {
