@@ -91,6 +91,12 @@ describe("a project's proxy_url and tls", () => {
     for (const p of problems) expect(p).not.toContain("PRIVATE KEY");
   });
 
+  it("refuses a certificate file larger than 1 MiB instead of reading it whole", () => {
+    const big = "x".repeat(1024 * 1024 + 1);
+    const problems = problemsOf(yaml("    tls:\n      ca_file: /pki/huge.pem"), sources({ "/pki/huge.pem": big }));
+    expect(problems.join("\n")).toContain("projects[0].tls.ca_file: cannot read /pki/huge.pem: larger than 1048576 bytes");
+  });
+
   it("never quotes a proxy URL back, as it may hold a password", () => {
     const problems = problemsOf(yaml("    proxy_url: gopher://u:pr0xy-s3cr3t@proxy.corp"));
     expect(problems.join("\n")).not.toContain("pr0xy-s3cr3t");
