@@ -26,15 +26,12 @@ export interface FleetOptions {
   /** RSS over time: sample every 30 s for this many minutes (0: off). */
   minutes: number;
   packageSeries: boolean;
-  /** Node.js flags for the exporters: by default those the container image sets in NODE_OPTIONS. */
+  /** Node.js flags for the exporters (none by default, as the container image runs it). */
   nodeFlags: string[];
 }
 
-/** As the Dockerfile's NODE_OPTIONS. */
-export const IMAGE_NODE_FLAGS = ["--max-semi-space-size=1"];
-
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, nodeFlags: IMAGE_NODE_FLAGS };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i]!.indexOf("=");
     const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];

@@ -12,7 +12,7 @@ import { systemClock } from "../src/clock";
 import { ReleasePackagePager } from "../src/dataarts/paging";
 import { pollWorkspace } from "../src/polling/poller";
 import { initialState, pollSucceeded, Snapshot, WorkspaceState } from "../src/polling/state";
-import { axiosTransport } from "../src/dataarts/transport";
+import { nodeTransport } from "../src/dataarts/http-transport";
 import { SIM_CREDENTIALS, generatePackages, startSimulator } from "../src/simulator";
 import { ageChunks, polledChunks } from "../src/metrics/families";
 import { ScrapeCache } from "../src/metrics/scrape-cache";
@@ -40,7 +40,7 @@ async function pollCost(n: number) {
     projectId: PROJECT,
     endpoint: sim.url,
     auth: new AkSkAuthenticator(SIM_CREDENTIALS, PROJECT, systemClock),
-    transport: axiosTransport(),
+    transport: nodeTransport(),
     clock: systemClock,
     timeoutMs: 10_000,
   });
@@ -51,7 +51,7 @@ async function pollCost(n: number) {
   for (let i = 0; i < 6; i++) {
     sim.control.resetCounts();
     const started = performance.now();
-    const snapshot = await pollWorkspace({ client, pager, workspaceId: WS, packageSeriesLimit: 0, now: Date.now(), tracker: state.tracker, previous: state.previous });
+    const snapshot = await pollWorkspace({ client, pager, workspaceId: WS, packageSeriesLimit: 0, now: Date.now(), previous: state.previous });
     durations.push(performance.now() - started);
     state = pollSucceeded(state, snapshot, { startedMs: Date.now(), endedMs: Date.now() });
     requests.push(sim.control.requestCounts()[`${PROJECT}/${WS}`] ?? 0);
@@ -64,20 +64,21 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
   const now = Date.now();
   return Array.from({ length: workspaces }, (_, i) => {
     const snapshot: Snapshot = {
-      counts: { pending_review: seriesPerWorkspace, succeeded: 1000 + i, failed: 12, releasing: 3 },
-      oldestPendingApplyMs: now - 86_400_000,
-      oldestReleasingStartMs: now - 600_000,
-      lastFailureMs: now - 3_600_000,
+      data: {
+        counts: { pending_review: seriesPerWorkspace, succeeded: 1000 + i, failed: 12, releasing: 3 },
+        oldestPendingApplyMs: now - 86_400_000,
+        oldestReleasingStartMs: now - 600_000,
+        lastFailureMs: now - 3_600_000,
+        pending: Array.from({ length: seriesPerWorkspace }, (_, j) => ({
+          id: `${i}-${j}`,
+          name: `ods_order_detail_${j}_20261129120000`,
+          applicant: "zhang_wei_z00412873",
+          applyMs: now - j * 60_000,
+        })),
+      },
       recentFailures: [],
-      failureWindowStartMs: now,
       failureRetainFromMs: now,
       releasing: [],
-      pending: Array.from({ length: seriesPerWorkspace }, (_, j) => ({
-        id: `${i}-${j}`,
-        name: `ods_order_detail_${j}_20261129120000`,
-        applicant: "zhang_wei_z00412873",
-        applyMs: now - j * 60_000,
-      })),
     };
     const key = { projectId: PROJECT, workspaceId: `ws${String(i).padStart(30, "0")}`, name: `workspace-${i}`, region: "cn-north-4" };
     return pollSucceeded(initialState(key), snapshot, { startedMs: now, endedMs: now });
@@ -91,7 +92,7 @@ async function scrapeCost(workspaces: number, series: number) {
     clock: systemClock,
     render: function* (_variant, nowMs) {
       yield* polledChunks(states, info);
-      yield* ageChunks(states, nowMs, series > 0);
+      yield* ageChunks(states, nowMs);
     },
   });
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});

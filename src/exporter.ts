@@ -1,26 +1,31 @@
 /** Wires config, API clients, polling, state and metrics together; owns no server and never touches `process`. */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { ApiError } from "./dataarts/api-error";
 import { Clock } from "./clock";
 import type { Config, ProjectConfig } from "./config/config";
 import { DataArtsClient, RequestEvent } from "./dataarts/client";
-import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "./dataarts/auth";
-import { IamTokenProvider } from "./dataarts/token";
+import { createClient } from "./dataarts/client-factory";
 import { ReleasePackagePager } from "./dataarts/paging";
 import { Limiter } from "./polling/limiter";
 import { Job, Scheduler, Timers } from "./polling/scheduler";
 import { Transport } from "./dataarts/transport";
 import { pollWorkspace } from "./polling/poller";
-import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./polling/state";
+import { WorkspaceKey, WorkspaceState, initialState, limitPendingSeries, pollFailed, pollSucceeded } from "./polling/state";
+import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
-import { ScrapeCache } from "./metrics/scrape-cache";
+import { Body, Encoding, ScrapeCache, Variant } from "./metrics/scrape-cache";
+import { ClockSkewMetrics } from "./metrics/clock-skew";
 import { discoverWorkspaces } from "./dataarts/discovery";
+import { ExtraLabels, workspaceLabels } from "./config/labels";
 
 export interface ExporterDeps {
   clock: Clock;
   timers: Timers;
   random: () => number;
   transport: Transport;
+  /** One project's transport (its proxy and TLS settings); `transport` serves every project when absent. */
+  transportFor?: (project: ProjectConfig) => Transport;
   logger: Logger;
   build: { version: string; revision: string };
   shard: { ordinal: number; total: number };
@@ -31,7 +36,7 @@ export interface ExporterDeps {
 interface ProjectRuntime {
   /** Config entries may share a project id (one per DataArts instance): runtimes are keyed by entry. */
   key: string;
-  /** The settings the client was built from; a reload that keeps them keeps the client. */
+  /** The settings the client was built from; a reload that keeps them keeps the client (its IAM token, its paging). */
   fingerprint: string;
   config: ProjectConfig;
   client: DataArtsClient;
@@ -53,10 +58,11 @@ export class Exporter {
   private workspaces = new Map<string, PolledWorkspace>();
   private readonly states = new Map<string, WorkspaceState>();
   private readonly api = new ApiMetrics();
+  private readonly skew = new ClockSkewMetrics();
   private readonly limiter: Limiter;
   private readonly scheduler: Scheduler;
   private reload = { successful: true, lastSuccessMs: 0 };
-  readonly cache: ScrapeCache;
+  private readonly cache: ScrapeCache;
 
   constructor(
     config: Config,
@@ -73,7 +79,23 @@ export class Exporter {
     const states = this.workspaceStates();
     yield* polledChunks(states, this.info());
     yield* this.api.chunks();
-    yield* ageChunks(states, nowMs, this.config.metrics.packageSeries);
+    yield this.skew.render();
+    yield* ageChunks(states, nowMs);
+  }
+
+  /** What a scrape of /metrics gets now, from memory (see ScrapeCache.body): nothing is built until its bytes are asked for. */
+  metricsBody(variant: Variant, encoding: Encoding, load?: { busy?: boolean }): Body {
+    return this.cache.body(variant, encoding, load);
+  }
+
+  /** The /metrics bytes a scrape gets now. */
+  metrics(gzip: boolean): Promise<Buffer> {
+    return this.cache.bytes("text", gzip ? "gzip" : "identity");
+  }
+
+  /** How many /metrics bodies were built so far (one per second and change at most). */
+  get metricsBuilds(): number {
+    return this.cache.builds;
   }
 
   start(): void {
@@ -126,42 +148,30 @@ export class Exporter {
   private projectRuntime(key: string, config: ProjectConfig, old: ProjectRuntime | undefined): ProjectRuntime {
     // An unchanged project keeps its client: its IAM token, and what paging learned.
     const { timeoutMs, pagination } = this.config.polling;
-    const fingerprint = JSON.stringify([config, timeoutMs, pagination]);
-    if (old && old.fingerprint === fingerprint) return old;
-    const client: DataArtsClient = new DataArtsClient({
-      projectId: config.projectId,
-      endpoint: config.endpoint,
-      auth: this.authenticator(config, (): DataArtsClient => client),
-      transport: this.deps.transport,
-      clock: this.deps.clock,
-      timeoutMs,
-      random: this.deps.random,
-      onRequest: (e) => this.onRequest(e),
-      limit: (fn) => this.limiter.run(fn),
-    });
+    // The discovered workspaces' interval is polling's business, not the client's.
+    const discover = config.discover && { ...config.discover, intervalMs: undefined };
+    const fingerprint = JSON.stringify([{ ...config, discover }, timeoutMs, pagination]);
+    if (old && old.fingerprint === fingerprint && isDeepStrictEqual(old.config, config)) return old;
+    const kept = old?.fingerprint === fingerprint ? old : undefined;
+    const client =
+      kept?.client ??
+      createClient(config, {
+        transport: this.deps.transportFor?.(config) ?? this.deps.transport,
+        clock: this.deps.clock,
+        timeoutMs,
+        random: this.deps.random,
+        onRequest: (e) => this.onRequest(e),
+        limit: (fn) => this.limiter.run(fn),
+      });
     const sameDiscovery = old?.config.discover?.instanceId === config.discover?.instanceId;
     return {
       key,
       fingerprint,
       config,
       client,
-      pager: new ReleasePackagePager(client, pagination),
+      pager: kept?.pager ?? new ReleasePackagePager(client, pagination),
       discovered: sameDiscovery && old ? old.discovered : new Map(),
     };
-  }
-
-  private authenticator(config: ProjectConfig, client: () => DataArtsClient): Authenticator {
-    const auth = config.auth;
-    switch (auth.type) {
-      case "aksk":
-        return new AkSkAuthenticator(auth, config.projectId, this.deps.clock);
-      case "token":
-        return new StaticTokenAuthenticator(auth.token);
-      case "password":
-        return new PasswordAuthenticator(
-          new IamTokenProvider({ ...auth, projectId: config.projectId }, (url, body) => client().sendIam(url, body), this.deps.clock),
-        );
-    }
   }
 
   /** Recomputes the polled set from config and discovery, keeping the state of workspaces that stay. */
@@ -169,21 +179,31 @@ export class Exporter {
     const next = new Map<string, PolledWorkspace>();
     for (const project of this.projects.values()) {
       const { projectId, region } = project.config;
-      const add = (workspaceId: string, name: string, intervalMs: number) => {
-        const id = stateId({ projectId, workspaceId });
+      const add = (workspaceId: string, name: string, intervalMs: number, labels: ExtraLabels) => {
+        const id = workspaceKey(projectId, workspaceId);
         if (next.has(id) || !this.deps.owns(projectId, workspaceId)) return;
-        next.set(id, { key: { projectId, workspaceId, name, region }, intervalMs, project });
+        next.set(id, { key: { projectId, workspaceId, name, region, labels }, intervalMs, project });
       };
-      for (const ws of project.config.workspaces) add(ws.id, ws.name, ws.intervalMs);
-      for (const [id, name] of project.discovered) add(id, name || id, this.config.polling.intervalMs);
+      const { config, discovered } = project;
+      for (const ws of config.workspaces) add(ws.id, ws.name, ws.intervalMs, workspaceLabels(config, ws, discovered.has(ws.id)));
+      const discoveredIntervalMs = config.discover?.intervalMs;
+      if (discoveredIntervalMs !== undefined) {
+        for (const [id, name] of discovered) add(id, name || id, discoveredIntervalMs, workspaceLabels(config, undefined, true));
+      }
     }
     for (const id of this.states.keys()) if (!next.has(id)) this.states.delete(id);
+    const seriesLimit = this.config.metrics.packageSeriesLimit;
     for (const [id, ws] of next) {
       const state = this.states.get(id);
-      this.states.set(id, state ? { ...state, key: ws.key } : initialState(ws.key));
+      this.states.set(id, state ? limitPendingSeries({ ...state, key: ws.key }, seriesLimit) : initialState(ws.key));
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
+    this.skew.retain(this.projectIds());
+    this.api.relabel((projectId, workspaceId) => {
+      const key = next.get(workspaceKey(projectId, workspaceId))?.key;
+      return key && { workspace: key.name, labels: key.labels };
+    });
     this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
     this.cache.invalidate();
   }
@@ -228,10 +248,11 @@ export class Exporter {
         client: ws.project.client,
         pager: ws.project.pager,
         workspaceId: ws.key.workspaceId,
-        packageSeriesLimit: this.config.metrics.packageSeries ? this.config.metrics.packageSeriesLimit : 0,
+        packageSeriesLimit: this.config.metrics.packageSeriesLimit,
         now: startedMs,
-        tracker: before.tracker,
         previous: before.previous,
+        onImplausible: ({ packageId, field, value }) =>
+          logger.debug({ ...labels, package_id: packageId, [field]: value }, `package left out of the ages: its ${field} is not a time in Unix milliseconds`),
       });
       this.update(id, (s) => pollSucceeded(s, snapshot, { startedMs, endedMs: clock.now() }));
       logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
@@ -259,11 +280,12 @@ export class Exporter {
       { project_id: e.projectId, workspace_id: e.workspaceId, kind: e.kind, code: e.code, duration_s: e.durationSeconds },
       "api request",
     );
-    const ws = e.workspaceId ? this.workspaces.get(stateId(e)) : undefined;
+    const ws = e.workspaceId ? this.workspaces.get(workspaceKey(e.projectId, e.workspaceId)) : undefined;
     // A request still in flight for a workspace or project removed since must not bring its series back.
     if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
+    if (e.clockSkewSeconds !== undefined) this.skew.observe(e.projectId, e.clockSkewSeconds);
     this.api.observe(
-      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", code: e.code },
+      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", labels: ws?.key.labels, code: e.code },
       e.durationSeconds,
     );
     // No invalidate here: request counts show with the poll's result, so /metrics is re-rendered once per poll.

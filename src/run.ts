@@ -10,7 +10,9 @@ import { BuildInfo } from "./build-info";
 import { shardOf } from "./polling/shard";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
+import { projectTransport } from "./connections";
 import { nodeTransport } from "./dataarts/http-transport";
+import type { ProxyEnv } from "./dataarts/proxy";
 import { close, createApp, listen } from "./http/server";
 import { renderLandingPage } from "./http/landing";
 
@@ -21,6 +23,8 @@ export interface RunOptions {
   readConfig: () => Config;
   logger: Logger;
   build: BuildInfo;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case), from the entry point. */
+  env?: ProxyEnv;
 }
 
 export interface Running {
@@ -41,6 +45,7 @@ export async function run(options: RunOptions): Promise<Running> {
     random: Math.random,
     // node:http with one keep-alive agent per endpoint: about half the CPU per request of axios.
     transport: nodeTransport(),
+    transportFor: (project) => projectTransport(project, options.env ?? {}, logger),
     logger,
     build: options.build,
     shard: { ordinal: shard.shard, total: shard.totalShards },
@@ -63,7 +68,7 @@ export async function run(options: RunOptions): Promise<Running> {
 
   const app = createApp({
     telemetryPath: options.flags.telemetryPath,
-    metrics: exporter.cache,
+    metrics: (variant, encoding, load) => exporter.metricsBody(variant, encoding, load),
     landingPage: () =>
       renderLandingPage(
         { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now() },

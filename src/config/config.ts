@@ -1,28 +1,33 @@
-/**
- * The exporter's YAML config: parsing, `${VAR}` expansion, `*_file` secrets,
- * defaults and validation. Every problem is collected, so that one run of
- * `--config.check` shows all of them, in the order they appear in the file.
- */
+/** The exporter's YAML config: its shape, `*_file` secrets, defaults and validation, every problem collected. */
+// Every problem is collected, so that one run of `--config.check` shows all of them,
+// in the order they appear in the file.
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error";
 import { formatDuration } from "./duration";
-import { FILE_PATH, Problems, readYamlTree } from "./yaml-tree";
+import { workspaceKey } from "./workspace-key";
+import { FILE_PATH, MAX_CONFIG_BYTES, Problems, readYamlTree } from "./yaml-tree";
 import { ReadContext, Section, describeReadError } from "./section";
+import { CONNECTION_KEYS, ConnectionConfig, readConnection, redactConnection } from "./connection";
+import { checkLabelCap, readLabels } from "./labels";
 
 export type Pagination = "page" | "offset" | "auto";
 export interface Config {
   polling: { intervalMs: number; timeoutMs: number; concurrency: number; pagination: Pagination };
-  metrics: { packageSeries: boolean; packageSeriesLimit: number; staleAfterMs: number };
+  /** `packageSeriesLimit` is 0 when `package_series` is off: the one number pollers and renderers read. */
+  metrics: { packageSeriesLimit: number; staleAfterMs: number };
   projects: ProjectConfig[];
 }
-export interface ProjectConfig {
+export interface ProjectConfig extends ConnectionConfig {
   projectId: string;
   region: string;
   /** The override, else https://dayu.<region>.myhuaweicloud.com; never a trailing slash. */
   endpoint: string;
   auth: AuthConfig;
   workspaces: WorkspaceConfig[];
-  discover?: { instanceId: string; refreshMs: number };
+  /** `intervalMs` is how often a discovered workspace is polled: `polling.interval`. */
+  discover?: { instanceId: string; refreshMs: number; intervalMs: number; labels?: Record<string, string> };
+  /** Extra labels of every workspace of this entry (src/config/labels.ts); absent when none are set. */
+  labels?: Record<string, string>;
 }
 export type AuthConfig =
   | { type: "aksk"; accessKey: string; secretKey: string; securityToken?: string }
@@ -33,11 +38,13 @@ export interface WorkspaceConfig {
   id: string;
   name: string;
   intervalMs: number;
+  labels?: Record<string, string>;
 }
-/** Injected so that tests pass fakes; the entry point passes process.env and fs. */
+/** Injected so that tests pass fakes; the entry point passes process.env and readBoundedFile. */
 export interface ConfigSources {
   env: Record<string, string | undefined>;
-  readFile: (path: string) => string;
+  /** Reads a file of at most `maxBytes`; throws for anything else. */
+  readFile: (path: string, maxBytes: number) => string;
 }
 
 export const DEFAULTS = {
@@ -95,22 +102,25 @@ export function parseConfig(yamlText: string, sources: ConfigSources): Config {
 export function loadConfig(path: string, sources: ConfigSources): Config {
   let text: string;
   try {
-    text = sources.readFile(path);
+    text = sources.readFile(path, MAX_CONFIG_BYTES);
   } catch (error) {
     throw new ConfigError([`${FILE_PATH}: cannot read ${path}: ${describeReadError(error)}`]);
   }
   const base = dirname(path);
-  const readFile = (file: string): string => sources.readFile(isAbsolute(file) ? file : resolve(base, file));
+  const readFile = (file: string, maxBytes: number): string => sources.readFile(isAbsolute(file) ? file : resolve(base, file), maxBytes);
   return parseConfig(text, { env: sources.env, readFile });
 }
 
 /** A copy safe to log or show: every secret replaced by "<redacted>". The access key is an ID, not a secret. */
 export function redactConfig(c: Config): unknown {
   const copy = structuredClone(c);
-  for (const project of copy.projects) {
+  copy.projects.forEach((project, i) => {
     const auth: Record<string, unknown> = project.auth;
     for (const field of SECRET_FIELDS) if (auth[field] !== undefined) auth[field] = "<redacted>";
-  }
+    delete project.proxyUrl;
+    delete project.tls;
+    Object.assign(project, redactConnection(c.projects[i]!));
+  });
   return copy;
 }
 
@@ -133,17 +143,24 @@ function readPolling(s: Section): Checked<Polling> {
     pagination: s.oneOf("pagination", PAGINATIONS, DEFAULTS.pagination),
   };
   const { intervalMs, timeoutMs } = polling;
-  if (intervalMs !== undefined && timeoutMs !== undefined && timeoutMs >= intervalMs) {
+  if (intervalMs !== undefined && !outlastsTimeout(intervalMs, timeoutMs)) {
     s.problem("timeout", `must be shorter than polling.interval (${formatDuration(intervalMs)})`);
   }
   return polling;
 }
 
+/** A poll must end before the next one is due: the one timeout check, for the default and each workspace interval. */
+function outlastsTimeout(intervalMs: number, timeoutMs: number | undefined): boolean {
+  return timeoutMs === undefined || intervalMs > timeoutMs;
+}
+
 function readMetrics(s: Section): Config["metrics"] | undefined {
   s.allowOnly(["package_series", "package_series_limit", "stale_after"]);
+  const on = s.bool("package_series", DEFAULTS.packageSeries);
+  const limit = s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1);
   return complete<Config["metrics"]>({
-    packageSeries: s.bool("package_series", DEFAULTS.packageSeries),
-    packageSeriesLimit: s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1),
+    // Decided here once: the poller asks for this many package series, the renderer shows what it got.
+    packageSeriesLimit: on === undefined || limit === undefined ? undefined : on ? limit : 0,
     staleAfterMs: s.duration("stale_after", DEFAULTS.staleAfterMs),
   });
 }
@@ -163,7 +180,7 @@ function readProjects(root: Section, polling: Checked<Polling> | undefined): Pro
 type WorkspaceIds = Map<string, string>;
 
 function readProject(s: Section, polling: Checked<Polling> | undefined, seen: WorkspaceIds): ProjectConfig | undefined {
-  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover"]);
+  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover", "labels", ...CONNECTION_KEYS]);
   const projectId = s.id("project_id");
   const region = readRegion(s);
   const endpoint = s.url("endpoint", region && cloudUrl("dayu", region), cloudUrl("dayu", "cn-north-4"));
@@ -171,15 +188,19 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
   const auth = authSection && readAuth(authSection, region);
   // Without a valid project ID, duplicates are still looked for within this entry.
   const scope = projectId ?? s.path;
-  const workspaces = readWorkspaces(s, polling, (id, path) => checkUnique(seen, scope, id, path));
-  const discover = readDiscover(s);
+  const labels = readLabels(s);
+  checkLabelCap(s, [], labels ?? undefined, "");
+  const discover = readDiscover(s, polling?.intervalMs, labels);
+  const inherited = { names: Object.keys({ ...labels, ...discover?.labels }), from: discover?.labels ? " with the project's and discover's" : " with the project's" };
+  const workspaces = readWorkspaces(s, polling, inherited, (id, path) => checkUnique(seen, scope, id, path));
+  const connection = readConnection(s);
   const listed = s.get("workspaces");
   if (!s.has("discover") && (listed === undefined || (listed.kind === "list" && listed.items.length === 0))) {
     s.problem("workspaces", "at least one workspace is required unless discover is set");
   }
-  const project = complete<Omit<ProjectConfig, "discover">>({ projectId, region, endpoint, auth, workspaces });
-  if (!project || discover === null) return undefined;
-  return discover ? { ...project, discover } : project;
+  const project = complete<Omit<ProjectConfig, "discover" | "labels" | keyof ConnectionConfig>>({ projectId, region, endpoint, auth, workspaces });
+  if (!project || discover === null || labels === null || connection === null) return undefined;
+  return { ...project, ...connection, ...(discover && { discover }), ...(labels && { labels }) };
 }
 
 /**
@@ -187,7 +208,7 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
  * same project (one per DataArts instance), or their series would collide.
  */
 function checkUnique(seen: WorkspaceIds, projectId: string, id: string, path: string): string | undefined {
-  const key = `${projectId}/${id}`;
+  const key = workspaceKey(projectId, id);
   const first = seen.get(key);
   if (first === undefined) seen.set(key, path);
   return first && `duplicate workspace id (also ${first})`;
@@ -203,37 +224,50 @@ function readRegion(s: Section): string | undefined {
 function readWorkspaces(
   project: Section,
   polling: Checked<Polling> | undefined,
+  inheritedLabels: { names: string[]; from: string },
   duplicate: (id: string, path: string) => string | undefined,
 ): WorkspaceConfig[] | undefined {
   const sections = project.sections("workspaces");
   if (sections === undefined) return undefined;
   const workspaces = sections.map((s) => {
-    s.allowOnly(["id", "name", "interval"]);
+    s.allowOnly(["id", "name", "interval", "labels"]);
     const id = s.id("id");
     const clash = id === undefined ? undefined : duplicate(id, s.path);
     if (clash) s.problem("id", clash);
     const name = s.has("name") ? s.text("name") : id;
     const intervalMs = s.duration("interval", polling?.intervalMs);
     const timeoutMs = polling?.timeoutMs;
-    if (s.has("interval") && intervalMs !== undefined && timeoutMs !== undefined && intervalMs <= timeoutMs) {
+    if (s.has("interval") && intervalMs !== undefined && timeoutMs !== undefined && !outlastsTimeout(intervalMs, timeoutMs)) {
       s.problem("interval", `must be longer than polling.timeout (${formatDuration(timeoutMs)})`);
     }
-    return complete<WorkspaceConfig>({ id, name, intervalMs });
+    const labels = readLabels(s);
+    checkLabelCap(s, inheritedLabels.names, labels ?? undefined, inheritedLabels.from);
+    const workspace = complete<Omit<WorkspaceConfig, "labels">>({ id, name, intervalMs });
+    if (!workspace || labels === null) return undefined;
+    return labels ? { ...workspace, labels } : workspace;
   });
   return workspaces.includes(undefined) ? undefined : (workspaces as WorkspaceConfig[]);
 }
 
 /** The discover block, undefined when absent, null when invalid (reported). */
-function readDiscover(project: Section): ProjectConfig["discover"] | null {
+function readDiscover(
+  project: Section,
+  intervalMs: number | undefined,
+  projectLabels: Record<string, string> | null | undefined,
+): ProjectConfig["discover"] | null {
   if (!project.has("discover")) return undefined;
   const s = project.section("discover");
   if (!s) return null;
-  s.allowOnly(["instance_id", "refresh"]);
-  const discover = complete<NonNullable<ProjectConfig["discover"]>>({
+  s.allowOnly(["instance_id", "refresh", "labels"]);
+  const labels = readLabels(s);
+  checkLabelCap(s, Object.keys(projectLabels ?? {}), labels ?? undefined, " with the project's");
+  const discover = complete<Omit<NonNullable<ProjectConfig["discover"]>, "labels">>({
     instanceId: s.id("instance_id"),
     refreshMs: s.duration("refresh", DEFAULTS.discoverRefreshMs),
+    intervalMs,
   });
-  return discover ?? null;
+  if (!discover || labels === null) return null;
+  return labels ? { ...discover, labels } : discover;
 }
 
 function readAuth(s: Section, region: string | undefined): AuthConfig | undefined {
@@ -245,9 +279,10 @@ function readAuth(s: Section, region: string | undefined): AuthConfig | undefine
   }
   const authType = type as AuthType;
   const known: readonly string[] = AUTH_TYPES.flatMap((t) => AUTH_KEYS[t]);
-  s.allowOnly(["type", ...AUTH_KEYS[authType]], (key) =>
-    known.includes(key) ? `not allowed for type ${authType}` : "unknown key",
-  );
+  s.allowOnly(["type", ...AUTH_KEYS[authType]], (key) => (known.includes(key) ? `not allowed for type ${authType}` : "unknown key"), [
+    "type",
+    ...known,
+  ]);
   if (authType === "aksk") return readAkSk(s);
   if (authType === "password") return readPassword(s, region);
   const token = requiredSecret(s, "token", "token");

@@ -5,14 +5,15 @@ import type { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { ApiError } from "./api-error";
 import { MAX_RESPONSE_BYTES } from "./limits";
+import type { Route, Routes } from "./route";
+import { networkMessage, refusedByProxy } from "./transport-errors";
 // Types only: the axios transport (and axios itself) is not loaded at run time.
 import type { HttpResponse, Transport } from "./transport";
 
 export interface NodeTransportOptions {
-  /**
-   * The agent for an endpoint (a proxy or TLS settings go there). By default one keep-alive
-   * agent per origin, shared by every client of that endpoint.
-   */
+  /** A project's proxy and TLS settings: each request takes its route's agent. */
+  routes?: Routes;
+  /** The agent without routes: by default one keep-alive agent per origin, shared by every client of that endpoint. */
   agentFor?: (url: URL) => http.Agent;
 }
 
@@ -40,6 +41,12 @@ export function nodeTransport(options: NodeTransportOptions = {}): Transport {
   return (request) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const url = new URL(request.url);
+      let route: Route | undefined;
+      try {
+        route = options.routes?.for(url);
+      } catch (err) {
+        return reject(new ApiError("network", (err as Error).message));
+      }
       const send = url.protocol === "https:" ? https.request : http.request;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -52,6 +59,11 @@ export function nodeTransport(options: NodeTransportOptions = {}): Transport {
         reject(err);
       };
       const onResponse = (res: http.IncomingMessage) => {
+        try {
+          refusedByProxy(route, req, res.statusCode ?? 0, res.headers["proxy-authenticate"] !== undefined);
+        } catch (err) {
+          return fail(err as ApiError);
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         const body = decoded(res, (err) => fail(new ApiError("invalid_response", `response body cannot be decoded: ${err.message}`)));
@@ -67,14 +79,15 @@ export function nodeTransport(options: NodeTransportOptions = {}): Transport {
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks).toString("utf8") });
         });
-        res.on("aborted", () => fail(new ApiError("network", "request failed: connection closed mid-answer")));
-        res.on("error", (err: NodeJS.ErrnoException) => fail(new ApiError("network", `request failed: ${err.code ?? err.message}`)));
+        const cut = () => fail(new ApiError("network", "request failed: the connection closed before the whole response arrived"));
+        res.on("aborted", cut);
+        res.on("error", cut);
       };
-      const networkError = (err: NodeJS.ErrnoException) => fail(new ApiError("network", `request failed: ${err.code ?? err.message}`));
+      const networkError = (err: NodeJS.ErrnoException) => fail(new ApiError("network", networkMessage(url, route, err.code ?? err.message)));
       // A deadline for the whole exchange, body included.
       timer = setTimeout(() => fail(new ApiError("timeout", `no answer within ${request.timeoutMs}ms`)), request.timeoutMs);
       try {
-        req = send(url, { method: request.method, headers: request.headers, agent: agentFor(url) }, onResponse);
+        req = send(url, { method: request.method, headers: request.headers, agent: route?.agent ?? agentFor(url) }, onResponse);
       } catch (err) {
         // A header value node:http refuses (a control character, say): nothing was sent.
         return networkError(err as NodeJS.ErrnoException);

@@ -1,6 +1,8 @@
 /** The HTTP transport (axios): one request with a deadline and a size cap, errors mapped to reasons. */
 import axios, { AxiosInstance, isAxiosError } from "axios";
 import { ApiError } from "./api-error";
+import { Route, Routes } from "./route";
+import { networkMessage, refusedByProxy } from "./transport-errors";
 
 import { MAX_RESPONSE_BYTES } from "./limits";
 
@@ -27,8 +29,21 @@ export interface HttpResponse {
  */
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
 
-export function axiosTransport(instance: AxiosInstance = axios.create()): Transport {
+
+/**
+ * An axios transport. With `routes`, each request takes the project's proxy and TLS
+ * settings; axios' own proxy handling is always off (it does not CONNECT for https://).
+ */
+export function axiosTransport(instance: AxiosInstance = axios.create(), routes?: Routes): Transport {
   return async (request) => {
+    const target = new URL(request.url);
+    let route: Route | undefined;
+    try {
+      route = routes?.for(target);
+    } catch (err) {
+      throw new ApiError("network", (err as Error).message);
+    }
+    const agent = route && (target.protocol === "https:" ? { httpsAgent: route.agent } : { httpAgent: route.agent });
     // A deadline for the whole exchange: axios' own `timeout` only covers idle sockets.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
@@ -47,15 +62,23 @@ export function axiosTransport(instance: AxiosInstance = axios.create()): Transp
         // A gateway answering garbage must not be able to exhaust memory.
         maxContentLength: MAX_RESPONSE_BYTES,
         decompress: true,
+        proxy: false,
+        ...agent,
       });
+      refusedByProxy(route, response.request, response.status, response.headers["proxy-authenticate"] !== undefined);
       return { status: response.status, headers: flattenHeaders(response.headers), body: String(response.data ?? "") };
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       if (controller.signal.aborted) {
         throw new ApiError("timeout", `no answer within ${request.timeoutMs}ms`);
       }
       const code = isAxiosError(err) ? err.code : undefined;
-      if (code === "ERR_BAD_RESPONSE") throw new ApiError("invalid_response", `response larger than ${MAX_RESPONSE_BYTES} bytes`);
-      throw new ApiError("network", `request failed: ${code ?? (err as Error).message}`);
+      // axios gives the same code to a body over the limit and to one cut short by a closed connection.
+      if (code === "ERR_BAD_RESPONSE" && /maxContentLength/.test((err as Error).message)) {
+        throw new ApiError("invalid_response", `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      }
+      if (code === "ERR_BAD_RESPONSE") throw new ApiError("network", "request failed: the connection closed before the whole response arrived");
+      throw new ApiError("network", networkMessage(target, route, code ?? (err as Error).message));
     } finally {
       clearTimeout(timer);
     }

@@ -8,8 +8,8 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export interface ServerDeps {
   telemetryPath: string;
-  /** Bodies of /metrics, built at most once per second and per change. */
-  metrics: Pick<ScrapeCache, "body">;
+  /** What a scrape of /metrics gets now (ScrapeCache.body): built at most once per second and per change. */
+  metrics: ScrapeCache["body"];
   landingPage: () => string;
   ready: () => boolean;
   /** Re-reads the config; resolves with the reason when the new one was rejected. */
@@ -35,12 +35,25 @@ export function createApp(deps: ServerDeps): Koa {
   });
   let scrapesInFlight = 0;
   app.use(async (ctx) => {
-    const route = `${ctx.method} ${ctx.path}`;
-    if (ctx.path === deps.telemetryPath && (ctx.method === "GET" || ctx.method === "HEAD")) {
+    const allowed = allowedMethods(ctx.path, deps.telemetryPath);
+    if (!allowed) {
+      ctx.status = 404;
+      ctx.type = "text/plain";
+      ctx.body = "not found\n";
+      return;
+    }
+    if (!allowed.includes(ctx.method)) {
+      ctx.status = 405;
+      ctx.set("Allow", allowed.join(", "));
+      ctx.type = "text/plain";
+      ctx.body = "method not allowed\n";
+      return;
+    }
+    if (ctx.path === deps.telemetryPath) {
       const encoding: Encoding = ctx.acceptsEncodings("gzip", "identity") === "gzip" ? "gzip" : "identity";
       scrapesInFlight++;
       ctx.res.once("close", () => scrapesInFlight--);
-      const body = deps.metrics.body("text", encoding, { busy: scrapesInFlight > 1 });
+      const body = deps.metrics("text", encoding, { busy: scrapesInFlight > 1 });
       ctx.status = 200;
       ctx.set("Content-Type", METRICS_CONTENT_TYPE);
       ctx.vary("Accept-Encoding");
@@ -59,34 +72,38 @@ export function createApp(deps: ServerDeps): Koa {
       ctx.body = built ?? (await body.bytes(encoding));
       return;
     }
-    switch (route) {
-      case "GET /":
+    switch (ctx.path) {
+      case "/":
         ctx.type = "text/html; charset=utf-8";
         ctx.body = deps.landingPage();
         return;
-      case "GET /-/healthy":
+      case "/-/healthy":
         ctx.type = "text/plain";
         ctx.body = "Healthy\n";
         return;
-      case "GET /-/ready":
+      case "/-/ready":
         ctx.type = "text/plain";
         ctx.status = deps.ready() ? 200 : 503;
         ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
         return;
-      case "POST /-/reload": {
+      case "/-/reload": {
         const result = await deps.reload();
         ctx.type = "text/plain";
         ctx.status = result.ok ? 200 : 400;
         ctx.body = result.ok ? "config reloaded\n" : `config rejected: ${result.message}\n`;
         return;
       }
-      default:
-        ctx.status = 404;
-        ctx.type = "text/plain";
-        ctx.body = "not found\n";
     }
   });
   return app;
+}
+
+const READ = ["GET", "HEAD"];
+const ROUTES: Record<string, string[]> = { "/": READ, "/-/healthy": READ, "/-/ready": READ, "/-/reload": ["POST"] };
+
+/** The methods a path answers to; undefined for a path that does not exist. */
+function allowedMethods(path: string, telemetryPath: string): string[] | undefined {
+  return path === telemetryPath ? READ : Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
 }
 
 export interface ListenAddress {

@@ -2,6 +2,7 @@
 import { ERROR_REASONS } from "../dataarts/api-error";
 import { Family, Labels, familyChunks, formatValue, sampleLine } from "./exposition";
 import { STATUSES, WorkspaceState } from "../polling/state";
+import { workspaceKey } from "../config/workspace-key";
 
 const FROM_POLL = "(from the last poll)";
 
@@ -21,6 +22,7 @@ export const METRIC_FAMILIES = {
   pollErrors: "dataarts_poll_errors_total",
   apiRequests: "dataarts_api_requests_total",
   apiDuration: "dataarts_api_request_duration_seconds",
+  apiClockSkew: "dataarts_api_clock_skew_seconds",
   buildInfo: "dataarts_exporter_build_info",
   reloadSuccessful: "dataarts_exporter_config_last_reload_successful",
   reloadTimestamp: "dataarts_exporter_config_last_reload_success_timestamp_seconds",
@@ -44,6 +46,7 @@ function workspaceLabels(s: WorkspaceState): Labels {
     ["project_id", s.key.projectId],
     ["workspace_id", s.key.workspaceId],
     ["workspace", s.key.name],
+    ...(s.key.labels ?? []),
   ];
 }
 
@@ -75,6 +78,34 @@ function family(name: string, type: Family["type"], help: string, states: Worksp
   return { name, type, help, samples: [], chunks: inGroups(name, states, lines) };
 }
 
+/** The last text of each group of each family, with the states (and time) it was rendered from. */
+const groups = new Map<string, { states: WorkspaceState[]; nowMs: number; text: string }>();
+
+/**
+ * Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. A group whose
+ * states (and time) are those of last time is the very same string, so nothing downstream
+ * (encoding, compressing) has to look at it again.
+ */
+function inGroups(family: string, states: WorkspaceState[], lines: (s: WorkspaceState) => string, nowMs = 0): string[] {
+  const chunks: string[] = [];
+  for (let i = 0, g = 0; i < states.length; i += WORKSPACES_PER_CHUNK, g++) {
+    const slice = states.slice(i, i + WORKSPACES_PER_CHUNK);
+    const key = `${family}#${g}`;
+    const kept = groups.get(key);
+    if (kept && kept.nowMs === nowMs && kept.states.length === slice.length && kept.states.every((s, j) => s === slice[j])) {
+      chunks.push(kept.text);
+      continue;
+    }
+    let text = "";
+    for (const s of slice) text += lines(s);
+    groups.set(key, { states: slice, nowMs, text });
+    chunks.push(text);
+  }
+  // Groups past the end held workspaces that are gone: let their states go too.
+  for (let g = chunks.length; groups.delete(`${family}#${g}`); g++);
+  return chunks;
+}
+
 const one = (labels: Labels, value: number | undefined) => (value === undefined ? [] : [{ labels, value }]);
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
@@ -83,7 +114,7 @@ export function renderPolled(states: WorkspaceState[], info: ExporterInfo): stri
   return [...polledChunks(states, info)].join("");
 }
 
-/** The polled part one family at a time, so that a large scrape can be built in slices. */
+/** The polled part one piece at a time, so that a large scrape can be built (and compressed) in slices. */
 export function* polledChunks(states: WorkspaceState[], info: ExporterInfo): Generator<string> {
   const families: Family[] = [
     family(F.packages, "gauge", `Release packages in each status ${FROM_POLL}.`, states, (s, w) =>
@@ -132,17 +163,16 @@ function exporterFamilies(info: ExporterInfo): Family[] {
 }
 
 /** The families that move with the clock, computed at each scrape (a few lines per workspace). */
-export function renderAges(states: WorkspaceState[], nowMs: number, packageSeries: boolean): string {
-  return [...ageChunks(states, nowMs, packageSeries)].join("");
+export function renderAges(states: WorkspaceState[], nowMs: number): string {
+  return [...ageChunks(states, nowMs)].join("");
 }
 
-
 /**
- * The clock-moving families in chunks. Label text is built once per workspace state;
- * a scrape writes only the numbers, and each workspace's lines are kept for the second
- * they were computed at, so rebuilding after a poll in the same second re-renders one workspace.
+ * The clock-moving families in pieces. Label text is built once per workspace state; a
+ * scrape writes only the numbers, and a group's lines are kept for the second they were
+ * computed at, so rebuilding after a poll in the same second re-renders one group.
  */
-export function* ageChunks(states: WorkspaceState[], nowMs: number, packageSeries: boolean): Generator<string> {
+export function* ageChunks(states: WorkspaceState[], nowMs: number): Generator<string> {
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (nowMs - ms) / 1000));
   const withData = states.filter((s) => s.data);
   const oldest = (name: string, help: string, at: (s: WorkspaceState) => number | undefined): Family => ({
@@ -154,64 +184,33 @@ export function* ageChunks(states: WorkspaceState[], nowMs: number, packageSerie
   });
   yield* familyChunks(oldest(F.pendingOldestAge, `Age of the oldest package awaiting review, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestPendingApplyMs));
   yield* familyChunks(oldest(F.releasingOldestAge, `Age of the longest-running release, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestReleasingStartMs));
-  if (!packageSeries) return;
+  // Per-package series are what the poll collected: none when config turned them off.
   const help = `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`;
   yield* familyChunks({ name: F.pendingAge, help, type: "gauge", samples: [], chunks: inGroups(F.pendingAge, withData, (s) => pendingAges(s, nowMs, age), nowMs) });
 }
 
-/** The last text of each group of each family, with the states (and time) it was rendered from. */
-const groups = new Map<string, { states: WorkspaceState[]; nowMs: number; text: string }>();
-
-/**
- * Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. A group whose
- * states (and time) are those of last time is the very same string, so nothing downstream
- * (hashing, encoding, compressing) has to look at it again.
- */
-function inGroups(family: string, states: WorkspaceState[], lines: (s: WorkspaceState) => string, nowMs = 0): string[] {
-  const chunks: string[] = [];
-  for (let i = 0, g = 0; i < states.length; i += WORKSPACES_PER_CHUNK, g++) {
-    const slice = states.slice(i, i + WORKSPACES_PER_CHUNK);
-    const key = `${family}#${g}`;
-    const kept = groups.get(key);
-    if (kept && kept.nowMs === nowMs && kept.states.length === slice.length && kept.states.every((s, j) => s === slice[j])) {
-      chunks.push(kept.text);
-      continue;
-    }
-    let text = "";
-    for (const s of slice) text += lines(s);
-    groups.set(key, { states: slice, nowMs, text });
-    chunks.push(text);
-  }
-  // Groups past the end held workspaces that are gone: let their states go too.
-  for (let g = chunks.length; groups.delete(`${family}#${g}`); g++);
-  return chunks;
-}
-
-/** One workspace's per-package age lines at `nowMs`, kept until the clock moves on. */
-const pendingAgeText = new WeakMap<WorkspaceState, { nowMs: number; text: string }>();
-
+/** One workspace's per-package age lines at `nowMs`. */
 function pendingAges(s: WorkspaceState, nowMs: number, age: (ms: number) => number): string {
-  const kept = pendingAgeText.get(s);
-  if (kept?.nowMs === nowMs) return kept.text;
+  if (s.data!.pending.length === 0) return "";
   const prefixes = pendingPrefixes(s);
   let text = "";
   s.data!.pending.forEach((p, i) => (text += `${prefixes[i]}${formatValue(age(p.applyMs))}\n`));
-  pendingAgeText.set(s, { nowMs, text });
   return text;
 }
 
-/** Label text of each package series, built once per poll: a scrape only writes the numbers. */
-const seriesPrefixes = new WeakMap<object, string[]>();
+/** Label text of each package series, built once per poll (or reload: the key holds the labels): a scrape only writes the numbers. */
+const seriesPrefixes = new WeakMap<object, { key: object; prefixes: string[] }>();
 
 function pendingPrefixes(s: WorkspaceState): string[] {
   const data = s.data!;
-  let prefixes = seriesPrefixes.get(data);
+  const cached = seriesPrefixes.get(data);
+  let prefixes = cached?.key === s.key ? cached.prefixes : undefined;
   if (!prefixes) {
     const w = workspaceLabels(s);
     prefixes = data.pending.map((p) =>
       sampleLine(F.pendingAge, [...w, ["package_id", p.id], ["package_name", p.name], ["applicant", p.applicant]], 0).slice(0, -2),
     );
-    seriesPrefixes.set(data, prefixes);
+    seriesPrefixes.set(data, { key: s.key, prefixes });
   }
   return prefixes;
 }
@@ -221,14 +220,9 @@ export interface RequestLabels {
   workspaceId: string;
   workspace: string;
   code: string;
+  /** The workspace's extra labels; none on requests of no workspace (IAM, discovery). */
+  labels?: Labels;
 }
-
-function requestPrefix(l: RequestLabels): string {
-  const labels: Labels = [["project_id", l.projectId], ["workspace_id", l.workspaceId], ["workspace", l.workspace], ["code", l.code]];
-  return sampleLine(F.apiRequests, labels, 0).slice(0, -2);
-}
-
-const REQUEST_SERIES_PER_CHUNK = 200;
 
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -245,9 +239,17 @@ interface LatencyHistogram {
 interface RequestSeries {
   labels: RequestLabels;
   value: number;
+  /** The series' text up to its value, built once (again after a rename or relabel). */
   prefix: string;
   /** Which piece of the rendered family the series is in. */
   chunk: number;
+}
+
+const REQUEST_SERIES_PER_CHUNK = 200;
+
+function requestPrefix(l: RequestLabels): string {
+  const labels: Labels = [["project_id", l.projectId], ["workspace_id", l.workspaceId], ["workspace", l.workspace], ...(l.labels ?? []), ["code", l.code]];
+  return sampleLine(F.apiRequests, labels, 0).slice(0, -2);
 }
 
 export class ApiMetrics {
@@ -261,11 +263,13 @@ export class ApiMetrics {
   observe(labels: RequestLabels, durationSeconds: number): void {
     const key = `${labels.projectId}\u0000${labels.workspaceId}\u0000${labels.code}`;
     let entry = this.requests.get(key);
-    // The label text is built once, and again only when the workspace is renamed.
-    if (!entry || entry.labels.workspace !== labels.workspace) {
-      entry = { labels, value: entry?.value ?? 0, prefix: requestPrefix(labels), chunk: 0 };
+    if (!entry) {
+      entry = { labels, value: 0, prefix: requestPrefix(labels), chunk: 0 };
       this.requests.set(key, entry);
       this.layout = undefined;
+    } else if (entry.labels !== labels && (entry.labels.workspace !== labels.workspace || !sameLabels(entry.labels.labels, labels.labels))) {
+      entry.labels = labels;
+      entry.prefix = requestPrefix(labels);
     }
     entry.value += 1;
     this.changed.add(entry.chunk);
@@ -278,10 +282,22 @@ export class ApiMetrics {
     this.latency.set(labels.projectId, h);
   }
 
-  /** Keeps only the series of these projects and workspaces (`projectId/workspaceId`; empty workspace ids always stay). */
+  /** Gives kept workspaces' series their current name and extra labels after a reload; the counts go on under them. */
+  relabel(current: (projectId: string, workspaceId: string) => Pick<RequestLabels, "workspace" | "labels"> | undefined): void {
+    for (const entry of this.requests.values()) {
+      const now = entry.labels.workspaceId === "" ? undefined : current(entry.labels.projectId, entry.labels.workspaceId);
+      if (now) {
+        entry.labels = { ...entry.labels, ...now };
+        entry.prefix = requestPrefix(entry.labels);
+      }
+    }
+    this.layout = undefined;
+  }
+
+  /** Keeps only the series of these projects and workspaces (by workspaceKey; empty workspace ids always stay). */
   retain(projectIds: ReadonlySet<string>, workspaceIds: ReadonlySet<string>): void {
     for (const [key, { labels }] of this.requests) {
-      const keep = projectIds.has(labels.projectId) && (labels.workspaceId === "" || workspaceIds.has(`${labels.projectId}/${labels.workspaceId}`));
+      const keep = projectIds.has(labels.projectId) && (labels.workspaceId === "" || workspaceIds.has(workspaceKey(labels.projectId, labels.workspaceId)));
       if (!keep) {
         this.requests.delete(key);
         this.layout = undefined;
@@ -294,18 +310,7 @@ export class ApiMetrics {
     return [...this.chunks()].join("");
   }
 
-  private relayout(): void {
-    const all = [...this.requests.values()];
-    this.layout = [];
-    for (let i = 0; i < all.length; i += REQUEST_SERIES_PER_CHUNK) {
-      const piece = all.slice(i, i + REQUEST_SERIES_PER_CHUNK);
-      for (const series of piece) series.chunk = this.layout.length;
-      this.layout.push(piece);
-    }
-    this.rendered = [];
-  }
-
-  /** The request counts in groups (a poll changes one), then the latency histograms. */
+  /** The request counts in pieces (a poll changes one), then the latency histograms. */
   *chunks(): Generator<string> {
     if (this.requests.size > 0) {
       if (!this.layout) this.relayout();
@@ -332,4 +337,21 @@ export class ApiMetrics {
       yield out;
     }
   }
+
+  private relayout(): void {
+    const all = [...this.requests.values()];
+    this.layout = [];
+    for (let i = 0; i < all.length; i += REQUEST_SERIES_PER_CHUNK) {
+      const piece = all.slice(i, i + REQUEST_SERIES_PER_CHUNK);
+      for (const series of piece) series.chunk = this.layout.length;
+      this.layout.push(piece);
+    }
+    this.rendered = [];
+  }
+}
+
+function sameLabels(a: Labels | undefined, b: Labels | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every(([k, v], i) => b[i]![0] === k && b[i]![1] === v);
 }

@@ -32,7 +32,7 @@ function scenario(): Scenario {
 function config(sim: RunningSimulator, project: Partial<Config["projects"][number]>, concurrency = 4): Config {
   return {
     polling: { intervalMs: 60_000, timeoutMs: 400, concurrency, pagination: "auto" },
-    metrics: { packageSeries: false, packageSeriesLimit: 10, staleAfterMs: 600_000 },
+    metrics: { packageSeriesLimit: 0, staleAfterMs: 600_000 },
     projects: [
       {
         projectId: PROJECT,
@@ -61,7 +61,7 @@ function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, to
 }
 
 async function scrapeText(exporter: Exporter): Promise<string> {
-  return (await exporter.cache.bytes("text", "identity")).toString();
+  return (await exporter.metrics(false)).toString();
 }
 
 const upOf = async (exporter: Exporter) =>
@@ -83,17 +83,17 @@ describe("the exporter wired in process", () => {
     timers.fireAll();
     await eventually(async () => (await upOf(exporter))[ids[0]!] === 1, "the first poll");
     const before = JSON.stringify(sim.control.requestCounts());
-    const builds = exporter.cache.builds;
-    for (let i = 0; i < 100; i++) await exporter.cache.bytes("text", i % 2 === 0 ? "gzip" : "identity");
+    const builds = exporter.metricsBuilds;
+    for (let i = 0; i < 100; i++) await exporter.metrics(i % 2 === 0);
     expect(JSON.stringify(sim.control.requestCounts())).toBe(before);
     // The exporter's clock stands still here: one second, one version of the data, one build.
-    expect(exporter.cache.builds - builds).toBeLessThanOrEqual(1);
+    expect(exporter.metricsBuilds - builds).toBeLessThanOrEqual(1);
     exporter.stop();
   });
 
   it("polls the workspaces discovery finds, and drops those it no longer finds", async () => {
     const timers = new ManualTimers();
-    const exporter = exporterFor(config(sim, { discover: { instanceId: "instance-1", refreshMs: 600_000 } }), timers);
+    const exporter = exporterFor(config(sim, { discover: { instanceId: "instance-1", refreshMs: 600_000, intervalMs: 60_000 } }), timers);
     exporter.start();
     timers.fireAll(); // discovery
     await eventually(async () => exporter.workspaceStates().length === 6, "discovery");
@@ -175,6 +175,22 @@ describe("the exporter wired in process", () => {
     timers.fireAll();
     await eventually(async () => sim.control.requestCounts()[`${PROJECT}/${ids[0]}`]! >= before + 5, "a poll after the reload");
     expect(sim.control.requestCounts().iam).toBe(1);
+    exporter.stop();
+  });
+
+  it("applies a lower package series limit on reload at once, and none when series are turned off", async () => {
+    const timers = new ManualTimers();
+    const cfg = { ...config(sim, { workspaces: [{ id: ids[0]!, name: "one", intervalMs: 60_000 }] }), metrics: { packageSeriesLimit: 10, staleAfterMs: 600_000 } };
+    const exporter = exporterFor(cfg, timers);
+    exporter.start();
+    timers.fireAll();
+    const series = async () => family(await scrapeText(exporter), F.pendingAge).length;
+    await eventually(async () => (await series()) === 2, "the first poll's two pending packages");
+    exporter.reloadWith({ ...cfg, metrics: { ...cfg.metrics, packageSeriesLimit: 1 } });
+    expect(await series()).toBe(1);
+    exporter.reloadWith({ ...cfg, metrics: { ...cfg.metrics, packageSeriesLimit: 0 } });
+    expect(await series()).toBe(0);
+    expect(family(await scrapeText(exporter), F.packages).find((s) => s.labels.status === "pending_review")?.value).toBe(2);
     exporter.stop();
   });
 

@@ -76,7 +76,7 @@ describe("the node:http transport", () => {
     expect(cut.reason).toBe("network");
     await stop(server);
     const refused = await failure(nodeTransport()({ method: "GET", url, headers: {}, timeoutMs: 5_000 }));
-    expect([refused.reason, refused.message]).toEqual(["network", "request failed: ECONNREFUSED"]);
+    expect([refused.reason, refused.message]).toEqual(["network", `request to ${new URL(url).host} failed: ECONNREFUSED`]);
   });
 
   it("refuses a header value with a control character without sending anything", async () => {

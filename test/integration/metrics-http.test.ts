@@ -42,7 +42,7 @@ describe("/metrics over HTTP from the scrape cache", () => {
     });
     const app = createApp({
       telemetryPath: "/metrics",
-      metrics: cache,
+      metrics: (variant, encoding, load) => cache.body(variant, encoding, load),
       landingPage: () => "",
       ready: () => true,
       reload: async () => ({ ok: true }),

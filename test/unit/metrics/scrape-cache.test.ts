@@ -12,13 +12,10 @@ function polled(workspaceId: string, applyMs: number): WorkspaceState {
   return pollSucceeded(
     initialState({ projectId: "p1", workspaceId, name: workspaceId, region: "r" }),
     {
-      counts: { pending_review: 1, succeeded: 2, failed: 0, releasing: 0 },
-      oldestPendingApplyMs: applyMs,
+      data: { counts: { pending_review: 1, succeeded: 2, failed: 0, releasing: 0 }, oldestPendingApplyMs: applyMs, pending: [{ id: "pk1", name: "one", applicant: "ann", applyMs }] },
       recentFailures: [],
-      failureWindowStartMs: 0,
       failureRetainFromMs: 0,
       releasing: [],
-      pending: [{ id: "pk1", name: "one", applicant: "ann", applyMs }],
     },
     { startedMs: applyMs, endedMs: applyMs },
   );
@@ -36,7 +33,7 @@ function setup(states: { current: WorkspaceState[] }) {
     render: function* (_variant, nowMs) {
       renders.push(nowMs);
       yield* polledChunks(states.current, info);
-      yield* ageChunks(states.current, nowMs, true);
+      yield* ageChunks(states.current, nowMs);
     },
     process: { render: async () => `# TYPE test_process_reads gauge\ntest_process_reads ${++processReads}\n` },
   });
