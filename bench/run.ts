@@ -48,7 +48,7 @@ async function pollCost(n: number) {
   for (let i = 0; i < 6; i++) {
     sim.control.resetCounts();
     const started = performance.now();
-    const snapshot = await pollWorkspace({ client, pager, workspaceId: WS, packageSeriesLimit: 0, now: Date.now(), tracker: state.tracker, previous: state.previous });
+    const snapshot = await pollWorkspace({ client, pager, workspaceId: WS, packageSeriesLimit: 0, now: Date.now(), previous: state.previous });
     durations.push(performance.now() - started);
     state = pollSucceeded(state, snapshot, { startedMs: Date.now(), endedMs: Date.now() });
     requests.push(sim.control.requestCounts()[`${PROJECT}/${WS}`] ?? 0);
@@ -65,9 +65,9 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
       oldestPendingApplyMs: now - 86_400_000,
       oldestReleasingStartMs: now - 600_000,
       lastFailureMs: now - 3_600_000,
-      recentFailures: [],
-      failureWindowStartMs: now,
-      failureRetainFromMs: now,
+      recentReleases: [],
+      windowStartMs: now,
+      retainFromMs: now,
       releasing: [],
       pending: Array.from({ length: seriesPerWorkspace }, (_, j) => ({
         id: `${i}-${j}`,

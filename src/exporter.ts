@@ -11,9 +11,10 @@ import { Limiter } from "./polling/limiter";
 import { Job, Scheduler, Timers } from "./polling/scheduler";
 import { Transport } from "./dataarts/transport";
 import { pollWorkspace } from "./polling/poller";
-import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./polling/state";
+import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, initialState, pollFailed, stateId } from "./polling/state";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
+import { AccountingInfo, renderDelivery } from "./metrics/delivery";
 import { discoverWorkspaces } from "./dataarts/discovery";
 
 export interface ExporterDeps {
@@ -56,6 +57,8 @@ export class Exporter {
   private readonly limiter: Limiter;
   private readonly scheduler: Scheduler;
   private reload = { successful: true, lastSuccessMs: 0 };
+  /** Baselines taken, by reason (`dataarts_exporter_accounting_resets_total`). */
+  private readonly resets: Record<ResetReason, number> = { no_state: 0, too_old: 0, unreadable: 0 };
   readonly cache: ScrapeCache;
 
   constructor(
@@ -66,7 +69,7 @@ export class Exporter {
     this.limiter = new Limiter(config.polling.concurrency);
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
     this.cache = new ScrapeCache({
-      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render(),
+      polled: () => renderPolled(this.workspaceStates(), this.info()) + renderDelivery(this.workspaceStates(), this.accountingInfo()) + this.api.render(),
       live: () => renderAges(this.workspaceStates(), this.deps.clock.now(), this.config.metrics.packageSeries),
     });
   }
@@ -102,6 +105,10 @@ export class Exporter {
       lastReloadSuccessMs: this.reload.lastSuccessMs,
       shard: this.deps.shard,
     };
+  }
+
+  private accountingInfo(): AccountingInfo {
+    return { resets: this.resets };
   }
 
   private apply(config: Config): void {
@@ -225,16 +232,30 @@ export class Exporter {
         workspaceId: ws.key.workspaceId,
         packageSeriesLimit: this.config.metrics.packageSeries ? this.config.metrics.packageSeriesLimit : 0,
         now: startedMs,
-        tracker: before.tracker,
         previous: before.previous,
       });
-      this.update(id, (s) => pollSucceeded(s, snapshot, { startedMs, endedMs: clock.now() }));
+      this.update(id, (s) => this.accounted(accountPoll(s, snapshot, { startedMs, endedMs: clock.now() }), labels));
       logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
     } catch (err) {
       const error = asApiError(err);
       this.update(id, (s) => pollFailed(s, error.reason, { startedMs, endedMs: clock.now() }, this.config.metrics.staleAfterMs));
       logger.warn({ ...labels, ...error.toLog() }, "poll failed");
     }
+  }
+
+  /** Logs and counts a new baseline and the review waits a poll could not observe. */
+  private accounted(account: ReturnType<typeof accountPoll>, labels: Record<string, string>): WorkspaceState {
+    const { logger } = this.deps;
+    if (account.baseline) {
+      this.resets[account.baseline] += 1;
+      const line = "accounting starts a new baseline: releases that ended before this poll are not counted";
+      if (account.baseline === "no_state") logger.debug({ ...labels, reason: account.baseline }, line);
+      else logger.info({ ...labels, reason: account.baseline }, line);
+    }
+    if (account.unobservedWaits.length > 0) {
+      logger.debug({ ...labels, package_ids: account.unobservedWaits }, "review wait not observed: missing, zero or negative deploy − apply time");
+    }
+    return account.state;
   }
 
   /** Writes a poll's result unless the workspace went away (reload, discovery) meanwhile. */

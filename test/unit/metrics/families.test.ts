@@ -19,9 +19,9 @@ function polled(workspaceId: string, overrides: Partial<Snapshot> = {}): Workspa
     oldestPendingApplyMs: NOW - 7_200_000,
     oldestReleasingStartMs: NOW - 600_000,
     lastFailureMs: NOW - 60_000,
-    recentFailures: [],
-    failureWindowStartMs: 0,
-    failureRetainFromMs: 0,
+    recentReleases: [],
+    windowStartMs: 0,
+    retainFromMs: 0,
     releasing: [],
     pending: [
       { id: "pk1", name: 'quote " and \\ back', applicant: "ann", applyMs: NOW - 7_200_000 },
