@@ -7,6 +7,7 @@ import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
 import { run } from "./run";
+import { checkStorageDir } from "./polling/state-file";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   }
   if (flags.demo) return startInDemo(flags, build);
   const config = loadConfig(flags.configFile, sources);
+  if (flags.storagePath !== undefined) checkStorageDir(flags.storagePath);
   if (flags.configCheck) {
     process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
     return;

@@ -11,10 +11,11 @@ import { Limiter } from "./polling/limiter";
 import { Job, Scheduler, Timers } from "./polling/scheduler";
 import { Transport } from "./dataarts/transport";
 import { pollWorkspace } from "./polling/poller";
-import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, initialState, pollFailed, stateId } from "./polling/state";
+import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, pollFailed, stateId } from "./polling/state";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
 import { AccountingInfo, renderDelivery } from "./metrics/delivery";
+import { StateKeeper, inMemory } from "./polling/state-store";
 import { discoverWorkspaces } from "./dataarts/discovery";
 
 export interface ExporterDeps {
@@ -27,6 +28,8 @@ export interface ExporterDeps {
   shard: { ordinal: number; total: number };
   /** Whether this shard polls the workspace; all of them without sharding. */
   owns: (projectId: string, workspaceId: string) => boolean;
+  /** Where accounting survives restarts (--storage.path); in memory by default. */
+  storage?: StateKeeper;
 }
 
 interface ProjectRuntime {
@@ -80,6 +83,7 @@ export class Exporter {
 
   stop(): void {
     this.scheduler.stop();
+    this.storage.save(() => this.liveStates(), this.config.metrics.staleAfterMs, 0, true);
   }
 
   /** Applies a new, valid config without dropping what is served. */
@@ -108,7 +112,15 @@ export class Exporter {
   }
 
   private accountingInfo(): AccountingInfo {
-    return { resets: this.resets };
+    return { resets: this.resets, storage: this.storage.info() };
+  }
+
+  private get storage(): StateKeeper {
+    return this.deps.storage ?? inMemory;
+  }
+
+  private liveStates(): Map<string, WorkspaceState> {
+    return new Map([...this.workspaces.keys()].flatMap((id) => (this.states.has(id) ? [[id, this.states.get(id)!] as const] : [])));
   }
 
   private apply(config: Config): void {
@@ -179,10 +191,14 @@ export class Exporter {
       for (const ws of project.config.workspaces) add(ws.id, ws.name, ws.intervalMs);
       for (const [id, name] of project.discovered) add(id, name || id, this.config.polling.intervalMs);
     }
-    for (const id of this.states.keys()) if (!next.has(id)) this.states.delete(id);
+    for (const [id, state] of this.states) {
+      if (next.has(id)) continue;
+      this.storage.retire(id, state);
+      this.states.delete(id);
+    }
     for (const [id, ws] of next) {
       const state = this.states.get(id);
-      this.states.set(id, state ? { ...state, key: ws.key } : initialState(ws.key));
+      this.states.set(id, state ? { ...state, key: ws.key } : this.storage.start(id, ws.key, this.config.metrics.catchUpLimitMs));
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
@@ -235,6 +251,8 @@ export class Exporter {
         previous: before.previous,
       });
       this.update(id, (s) => this.accounted(accountPoll(s, snapshot, { startedMs, endedMs: clock.now() }), labels));
+      // At most once per poll round: a write holds every workspace.
+      this.storage.save(() => this.liveStates(), this.config.metrics.staleAfterMs, this.config.polling.intervalMs);
       logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
     } catch (err) {
       const error = asApiError(err);

@@ -17,6 +17,8 @@ export interface Flags {
   help: boolean;
   demo: boolean;
   shard: ShardConfig;
+  /** Directory of the state file; unset keeps accounting in memory only. */
+  storagePath?: string;
 }
 
 export const DEFAULT_PORT = 19918;
@@ -31,6 +33,7 @@ Prometheus exporter for Huawei Cloud DataArts Studio release packages.
   --log.level=LEVEL           debug, info, warn or error (default: info)
   --log.format=FORMAT         json or pretty (default: json)
   --config.check              validate the configuration and exit (0 valid, 2 invalid)
+  --storage.path=DIR          keep counters and the accounting window in DIR across restarts (default: in memory)
   --shard=K|auto              this replica's shard, 0-based; auto reads the StatefulSet ordinal from HOSTNAME
   --total-shards=N            how many replicas share the workspaces (default: 1)
   --demo                      run against the built-in simulator; no cloud account needed
@@ -45,6 +48,7 @@ const OPTIONS = {
   "log.level": { type: "string", default: "info" },
   "log.format": { type: "string", default: "json" },
   "config.check": { type: "boolean", default: false },
+  "storage.path": { type: "string" },
   shard: { type: "string" },
   "total-shards": { type: "string" },
   demo: { type: "boolean", default: false },
@@ -72,6 +76,8 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log.level: "${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
   const logFormat = values["log.format"];
   if (logFormat !== "json" && logFormat !== "pretty") problems.push(`--log.format: "${logFormat}" is not json or pretty`);
+  const storagePath = values["storage.path"];
+  if (storagePath === "") problems.push("--storage.path: must name a directory");
   const shard = shardOrProblems({ shard: values.shard, totalShards: values["total-shards"], hostname }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -86,6 +92,7 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
     help: values.help,
     demo: values.demo,
     shard,
+    storagePath,
   };
 }
 

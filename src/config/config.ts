@@ -12,7 +12,7 @@ import { ReadContext, Section, describeReadError } from "./section";
 export type Pagination = "page" | "offset" | "auto";
 export interface Config {
   polling: { intervalMs: number; timeoutMs: number; concurrency: number; pagination: Pagination };
-  metrics: { packageSeries: boolean; packageSeriesLimit: number; staleAfterMs: number };
+  metrics: { packageSeries: boolean; packageSeriesLimit: number; staleAfterMs: number; catchUpLimitMs: number };
   projects: ProjectConfig[];
 }
 export interface ProjectConfig {
@@ -48,6 +48,8 @@ export const DEFAULTS = {
   packageSeries: false,
   packageSeriesLimit: 200,
   staleAfterMs: 10 * 60_000,
+  /** How far back a restart with --storage.path catches up before taking a new baseline. */
+  catchUpLimitMs: 24 * 3_600_000,
   discoverRefreshMs: 10 * 60_000,
 };
 
@@ -140,11 +142,12 @@ function readPolling(s: Section): Checked<Polling> {
 }
 
 function readMetrics(s: Section): Config["metrics"] | undefined {
-  s.allowOnly(["package_series", "package_series_limit", "stale_after"]);
+  s.allowOnly(["package_series", "package_series_limit", "stale_after", "catch_up_limit"]);
   return complete<Config["metrics"]>({
     packageSeries: s.bool("package_series", DEFAULTS.packageSeries),
     packageSeriesLimit: s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1),
     staleAfterMs: s.duration("stale_after", DEFAULTS.staleAfterMs),
+    catchUpLimitMs: s.duration("catch_up_limit", DEFAULTS.catchUpLimitMs),
   });
 }
 

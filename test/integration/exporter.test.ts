@@ -32,7 +32,7 @@ function scenario(): Scenario {
 function config(sim: RunningSimulator, project: Partial<Config["projects"][number]>, concurrency = 4): Config {
   return {
     polling: { intervalMs: 60_000, timeoutMs: 400, concurrency, pagination: "auto" },
-    metrics: { packageSeries: false, packageSeriesLimit: 10, staleAfterMs: 600_000 },
+    metrics: { packageSeries: false, packageSeriesLimit: 10, staleAfterMs: 600_000, catchUpLimitMs: 86_400_000 },
     projects: [
       {
         projectId: PROJECT,
