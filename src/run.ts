@@ -69,7 +69,7 @@ export async function run(options: RunOptions): Promise<Running> {
 
   const app = createApp({
     telemetryPath: options.flags.telemetryPath,
-    metrics: (gzip) => exporter.cache.body(gzip),
+    metrics: (gzip) => exporter.metrics(gzip),
     landingPage: () =>
       renderLandingPage(
         { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now() },

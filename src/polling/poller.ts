@@ -11,7 +11,7 @@ export interface PollContext {
   client: DataArtsClient;
   pager: ReleasePackagePager;
   workspaceId: string;
-  /** 0 turns the per-package pending series off. */
+  /** `metrics.packageSeriesLimit` from config: 0 turns the per-package pending series off. */
   packageSeriesLimit: number;
   now: number;
   /** When the previous successful poll started, and the releases it saw running. */
@@ -60,6 +60,7 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
   const running: ReleasingPackage[] = releasing.data.map((p) => ({ id: p.package_id, startMs: releaseStart(p) }));
   const oldestReleasingStartMs = minOf(running.map((r) => r.startMs));
   const windowStartMs = windowStart(ctx, running);
+  // One query carries both outcomes, so successes cost no request of their own.
   const recent = await ctx.pager.all(workspaceId, {
     deploy_status_filter: [DeployStatus.failed, DeployStatus.succeeded],
     deploy_begin_time: windowStartMs,
@@ -69,22 +70,23 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
   });
 
   return {
-    counts: {
-      pending_review: pending.total,
-      succeeded: succeeded.total,
-      failed: failed.total,
-      releasing: releasing.total,
+    data: {
+      counts: {
+        pending_review: pending.total,
+        succeeded: succeeded.total,
+        failed: failed.total,
+        releasing: releasing.total,
+      },
+      oldestPendingApplyMs: pending.oldest?.apply_timestamp,
+      oldestReleasingStartMs,
+      lastFailureMs: deployTime(failed.data[0]),
+      lastSucceededMs: deployTime(succeeded.data[0]),
+      pending: pending.series,
     },
-    oldestPendingApplyMs: pending.oldest?.apply_timestamp,
-    oldestReleasingStartMs,
-    lastFailureMs: deployTime(failed.data[0]),
-    lastSucceededMs: deployTime(succeeded.data[0]),
     recentReleases: recent.packages.flatMap(endedRelease),
-    windowStartMs,
     // A release running now may end later with its old deploy time: keep what was seen since it started.
     retainFromMs: minOf([windowStartMs, oldestReleasingStartMs])!,
     releasing: running,
-    pending: pending.series,
   };
 }
 
@@ -108,8 +110,8 @@ async function pendingPackages(ctx: PollContext) {
     const page = await ctx.client.queryReleasePackages(ctx.workspaceId, { ...filter, limit: 1, offset: 0 });
     return { total: page.total, oldest: page.data[0], series: [] as PendingPackage[] };
   }
-  const limit = Math.min(MAX_LIMIT, ctx.packageSeriesLimit);
-  const all = await ctx.pager.all(ctx.workspaceId, { ...filter, limit }, ctx.packageSeriesLimit);
+  // The pager owns the page size: it asks for at most MAX_LIMIT a page.
+  const all = await ctx.pager.all(ctx.workspaceId, { ...filter, limit: ctx.packageSeriesLimit }, ctx.packageSeriesLimit);
   const series = all.packages
     .map((p) => ({ id: p.package_id, name: p.package_name ?? "", applicant: p.apply_user_name ?? "", applyMs: p.apply_timestamp }))
     .sort((a, b) => a.applyMs - b.applyMs);

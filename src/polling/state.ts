@@ -43,22 +43,26 @@ export interface EndedRelease {
   applyMs: number;
 }
 
-/** What one successful poll learned. */
-export interface Snapshot {
+/** What a poll learned that the metrics show; kept until polls have failed for `stale_after`. */
+export interface WorkspaceData {
   counts: Record<StatusLabel, number>;
   oldestPendingApplyMs?: number;
   oldestReleasingStartMs?: number;
   lastFailureMs?: number;
   lastSucceededMs?: number;
-  /** Failed and succeeded packages whose `deploy_timestamp` is at or after `windowStartMs`. */
+  /** Oldest first; only with per-package series, at most `package_series_limit`. */
+  pending: PendingPackage[];
+}
+
+/** What one successful poll learned: the data to show, and what the next poll and the counters need. */
+export interface Snapshot {
+  data: WorkspaceData;
+  /** Failed and succeeded packages whose `deploy_timestamp` is in this poll's window. */
   recentReleases: EndedRelease[];
-  windowStartMs: number;
   /** Seen releases older than this can never be queried again, so they may be forgotten. */
   retainFromMs: number;
   /** Releases running now, as far as one page lists them (oldest first). */
   releasing: ReleasingPackage[];
-  /** Oldest first; only with per-package series. */
-  pending: PendingPackage[];
 }
 
 /** Remembers which ended releases were seen, so each counts once. */
@@ -96,7 +100,7 @@ export interface WorkspaceState extends Accounting {
   /** Start of the current run of failed polls. */
   failingSinceMs?: number;
   /** The last successful poll's data; dropped once polls have failed for `stale_after`. */
-  data?: Omit<Snapshot, "recentReleases" | "windowStartMs" | "retainFromMs" | "releasing">;
+  data?: WorkspaceData;
   errors: Record<ErrorReason, number>;
   /** Why the next baseline is taken, while the tracker has none. */
   resetReason: ResetReason;
@@ -199,19 +203,18 @@ export interface PollAccount {
 export function accountPoll(state: WorkspaceState, snapshot: Snapshot, timing: PollTiming): PollAccount {
   const { tracker, ended } = trackReleases(state.tracker, snapshot.recentReleases, snapshot.retainFromMs);
   const { histogram, unobserved } = observeReviewWaits(state.reviewWait, ended);
-  const { recentReleases: _r, windowStartMs: _w, retainFromMs: _k, releasing, ...data } = snapshot;
   const next: WorkspaceState = {
     ...state,
     up: true,
     lastSuccessMs: timing.endedMs,
     lastDurationSeconds: (timing.endedMs - timing.startedMs) / 1000,
     failingSinceMs: undefined,
-    data,
+    data: snapshot.data,
     failuresTotal: state.failuresTotal + ended.filter((r) => r.outcome === "failed").length,
     successesTotal: state.successesTotal + ended.filter((r) => r.outcome === "succeeded").length,
     reviewWait: histogram,
     tracker,
-    previous: { startedMs: timing.startedMs, releasing },
+    previous: { startedMs: timing.startedMs, releasing: snapshot.releasing },
   };
   return { state: next, baseline: state.tracker.baselined ? undefined : state.resetReason, unobservedWaits: unobserved };
 }
@@ -238,7 +241,11 @@ export function pollFailed(
   };
 }
 
-/** A workspace's key under which its state is kept across polls, discoveries, reloads and restarts. */
-export function stateId(key: Pick<WorkspaceKey, "projectId" | "workspaceId">): string {
-  return `${key.projectId}/${key.workspaceId}`;
+/**
+ * At most `limit` per-package series, at once: a reload that lowers `package_series_limit`
+ * (0 turns them off) does not wait for the next poll. Pending is oldest first, as a poll keeps it.
+ */
+export function limitPendingSeries(state: WorkspaceState, limit: number): WorkspaceState {
+  if (!state.data || state.data.pending.length <= limit) return state;
+  return { ...state, data: { ...state.data, pending: state.data.pending.slice(0, limit) } };
 }

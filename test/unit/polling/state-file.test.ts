@@ -12,12 +12,10 @@ const silent = pino({ level: "silent" });
 
 function snapshot(recentReleases: EndedRelease[]): Snapshot {
   return {
-    counts: { pending_review: 0, succeeded: 1, failed: 1, releasing: 1 },
+    data: { counts: { pending_review: 0, succeeded: 1, failed: 1, releasing: 1 }, pending: [] },
     recentReleases,
-    windowStartMs: 0,
     retainFromMs: 0,
     releasing: [{ id: "r@1", startMs: 500 }],
-    pending: [],
   };
 }
 

@@ -4,6 +4,7 @@ import {
   accountPoll,
   accountingOf,
   initialState,
+  limitPendingSeries,
   observeReviewWaits,
   pollFailed,
   pollSucceeded,
@@ -16,15 +17,12 @@ const key = { projectId: "p", workspaceId: "w", name: "analytics", region: "cn-n
 const failed = (id: string, deployMs: number, applyMs = deployMs - 1): EndedRelease => ({ id, outcome: "failed", deployMs, applyMs });
 const succeeded = (id: string, deployMs: number, applyMs = deployMs - 1): EndedRelease => ({ id, outcome: "succeeded", deployMs, applyMs });
 
-function snapshot(recentReleases: EndedRelease[], windowStartMs = 0): Snapshot {
+function snapshot(recentReleases: EndedRelease[], retainFromMs = 0): Snapshot {
   return {
-    counts: { pending_review: 1, succeeded: 2, failed: recentReleases.length, releasing: 0 },
-    oldestPendingApplyMs: 1_000,
+    data: { counts: { pending_review: 1, succeeded: 2, failed: recentReleases.length, releasing: 0 }, oldestPendingApplyMs: 1_000, pending: [] },
     recentReleases,
-    windowStartMs,
-    retainFromMs: windowStartMs,
+    retainFromMs,
     releasing: [{ id: "r1", startMs: 500 }],
-    pending: [],
   };
 }
 
@@ -211,5 +209,21 @@ describe("baselines and catch-up after a restart", () => {
   it("takes the given reason when nothing was kept for the workspace", () => {
     expect(resumedState(key, undefined, "unreadable", 0, limit).resetReason).toBe("unreadable");
     expect(resumedState(key, undefined, "no_state", 0, limit).resetReason).toBe("no_state");
+  });
+});
+
+describe("per-package series after a reload", () => {
+  const pending = [1, 2, 3].map((n) => ({ id: `p${n}`, name: "", applicant: "", applyMs: n }));
+  const polled = pollSucceeded(initialState(key), { ...snapshot([]), data: { ...snapshot([]).data, pending } }, { startedMs: 0, endedMs: 1 });
+
+  it("keeps the oldest packages up to a lowered limit at once, without waiting for the next poll", () => {
+    expect(limitPendingSeries(polled, 2).data?.pending.map((p) => p.id)).toEqual(["p1", "p2"]);
+  });
+
+  it("drops them all when package series are turned off, and leaves everything else alone", () => {
+    const off = limitPendingSeries(polled, 0);
+    expect(off.data?.pending).toEqual([]);
+    expect(off.data?.counts).toEqual(polled.data?.counts);
+    expect(limitPendingSeries(polled, 50)).toBe(polled);
   });
 });
