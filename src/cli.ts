@@ -31,9 +31,10 @@ async function main(): Promise<void> {
     process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
     return;
   }
+  // Before anything starts: a state directory that takes no writes would lose counts silently.
+  if (flags.storagePath !== undefined) checkStorageDir(flags.storagePath);
   if (flags.demo) return startInDemo(flags, build);
   const config = loadConfig(flags.configFile, sources);
-  if (flags.storagePath !== undefined) checkStorageDir(flags.storagePath);
   if (flags.configCheck) {
     process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
     return;

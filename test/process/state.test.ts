@@ -196,6 +196,35 @@ describe("accounting across a restart", () => {
   }, 60_000);
 });
 
+describe("a write cut short", () => {
+  it("leaves the previous file in place: a torn temporary file from a kill is ignored and replaced", async () => {
+    const packages = generatePackages({ projectId: P, workspaceId: W, counts: { succeeded: 3, releasing: 5 }, now: Date.now(), seed: 13 });
+    const sim = await startSimulator({ scenario: { projects: [{ projectId: P, workspaces: [{ id: W, name: "delivery", packages }] }] }, port: 0 });
+    try {
+      const config = writeConfig(tempDir(), configYaml(sim.url));
+      const dir = join(tempDir(), "state");
+      const first = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
+      await upAgain(first);
+      endReleases(sim, 0, 2);
+      await eventually(async () => value(await scrape(first.url), D.successes) === 2 || undefined, "two successes");
+      await stop(first);
+      // What a SIGKILL in the middle of a write leaves: the old file, and half of the new one beside it.
+      const complete = readFileSync(join(dir, "state.json"), "utf8");
+      writeFileSync(join(dir, "state.json.tmp"), complete.slice(0, complete.length / 2));
+      const again = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
+      try {
+        expect(value(await scrape(again.url), D.successes)).toBe(2);
+        expect(again.output()).toContain('"state file loaded"');
+        await eventually(async () => decodeState(readFileSync(join(dir, "state.json"), "utf8")).ok && !existsSync(join(dir, "state.json.tmp")) || undefined, "the next write");
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe("an unusable state file or directory", () => {
   let sim: RunningSimulator;
   let config: string;
