@@ -18,6 +18,7 @@ import { ScrapeCache } from "./metrics/scrape-cache";
 import { AccountingInfo, renderDelivery } from "./metrics/delivery";
 import { StateKeeper, inMemory } from "./polling/state-store";
 import { discoverWorkspaces } from "./dataarts/discovery";
+import { ExtraLabels, workspaceLabels } from "./config/labels";
 
 export interface ExporterDeps {
   clock: Clock;
@@ -182,14 +183,17 @@ export class Exporter {
     const next = new Map<string, PolledWorkspace>();
     for (const project of this.projects.values()) {
       const { projectId, region } = project.config;
-      const add = (workspaceId: string, name: string, intervalMs: number) => {
+      const add = (workspaceId: string, name: string, intervalMs: number, labels: ExtraLabels) => {
         const id = workspaceKey(projectId, workspaceId);
         if (next.has(id) || !this.deps.owns(projectId, workspaceId)) return;
-        next.set(id, { key: { projectId, workspaceId, name, region }, intervalMs, project });
+        next.set(id, { key: { projectId, workspaceId, name, region, labels }, intervalMs, project });
       };
-      for (const ws of project.config.workspaces) add(ws.id, ws.name, ws.intervalMs);
-      const discoveredIntervalMs = project.config.discover?.intervalMs;
-      if (discoveredIntervalMs !== undefined) for (const [id, name] of project.discovered) add(id, name || id, discoveredIntervalMs);
+      const { config, discovered } = project;
+      for (const ws of config.workspaces) add(ws.id, ws.name, ws.intervalMs, workspaceLabels(config, ws, discovered.has(ws.id)));
+      const discoveredIntervalMs = config.discover?.intervalMs;
+      if (discoveredIntervalMs !== undefined) {
+        for (const [id, name] of discovered) add(id, name || id, discoveredIntervalMs, workspaceLabels(config, undefined, true));
+      }
     }
     for (const [id, state] of this.states) {
       if (next.has(id)) continue;
@@ -204,6 +208,10 @@ export class Exporter {
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
+    this.api.relabel((projectId, workspaceId) => {
+      const key = next.get(workspaceKey(projectId, workspaceId))?.key;
+      return key && { workspace: key.name, labels: key.labels };
+    });
     this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
     this.cache.invalidate();
   }
@@ -299,7 +307,7 @@ export class Exporter {
     // A request still in flight for a workspace or project removed since must not bring its series back.
     if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
     this.api.observe(
-      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", code: e.code },
+      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", labels: ws?.key.labels, code: e.code },
       e.durationSeconds,
     );
     // No invalidate here: request counts show with the poll's result, so /metrics is re-rendered once per poll.

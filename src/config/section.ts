@@ -1,9 +1,7 @@
-/**
- * Typed reads of one YAML mapping of the config, reporting every problem as
- * `key.path: reason`. Each read returns the value, the given default when the key
- * is absent (or null), or undefined when the value is invalid; the problem is then
- * already recorded, so callers only skip the checks that depend on it.
- */
+/** Typed reads of one YAML mapping of the config, reporting every problem as `key.path: reason`. */
+// Each read returns the value, the given default when the key is absent (or null), or
+// undefined when the value is invalid; the problem is then already recorded, so callers
+// only skip the checks that depend on it.
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, durationMs } from "./duration";
 import { Env, Problems, Tree, TreeMap, childPath } from "./yaml-tree";
 
@@ -54,6 +52,11 @@ export class Section {
 
   has(key: string): boolean {
     return this.get(key) !== undefined;
+  }
+
+  /** The keys as written, for mappings whose keys are data (label names), not settings. */
+  keys(): string[] {
+    return [...this.node.entries.keys()];
   }
 
   /** Reports a problem at `key`, or at this section when the key is absent. */

@@ -1,9 +1,6 @@
-/**
- * Turns config YAML into a small tree that remembers where each value was written,
- * so that problems can be reported in document order, and expands `${VAR}` in its
- * string scalars. Expansion happens here, after YAML parsing, so an environment
- * variable can never add keys or change the document's structure.
- */
+/** Config YAML as a small tree that remembers where each value was written, with `${VAR}` expanded. */
+// Positions let problems be reported in document order. Expansion happens here, after
+// YAML parsing, so an environment variable can never add keys or change the structure.
 import { Document, LineCounter, Scalar, YAMLParseError, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
 
 export type Env = Record<string, string | undefined>;

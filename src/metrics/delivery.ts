@@ -1,5 +1,6 @@
 /** The flow-of-delivery families (successes, review wait) and the accounting ones (baselines, state file). */
 import { Family, Labels, renderFamily, sampleLine } from "./exposition";
+import { workspaceLabels } from "./families";
 import { RESET_REASONS, REVIEW_WAIT_BUCKETS, ResetReason, WorkspaceState } from "../polling/state";
 
 export const DELIVERY_FAMILIES = {
@@ -19,13 +20,7 @@ export interface AccountingInfo {
   storage?: { lastWriteSuccessMs?: number; writeErrors: number };
 }
 
-function labelsOf(s: WorkspaceState): Labels {
-  return [
-    ["project_id", s.key.projectId],
-    ["workspace_id", s.key.workspaceId],
-    ["workspace", s.key.name],
-  ];
-}
+const labelsOf = workspaceLabels;
 
 export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): string {
   const successes: Family = {

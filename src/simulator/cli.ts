@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1]` */
+/** The simulator on its own: `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1]`. */
 import { SIM_CREDENTIALS } from "./auth";
 import { scenarioByName, SCENARIO_NAMES } from "./scenarios";
 import { startSimulator, type RunningSimulator } from "./server";
