@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The entry point: the only module that touches `process` (argv, env, signals, exit codes). */
-import { readFileSync } from "node:fs";
 import { Config, loadConfig, redactConfig } from "./config/config";
+import { readBoundedFile } from "./config/bounded-file";
 import { ConfigError } from "./config/config-error";
 import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
@@ -13,7 +13,7 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
 
-const sources = { env: process.env, readFile: (path: string) => readFileSync(path, "utf8") };
+const sources = { env: process.env, readFile: readBoundedFile };
 
 function fail(code: number, message: string): never {
   process.stderr.write(`dataarts-exporter: ${message}\n`);

@@ -259,6 +259,8 @@ export class Exporter {
         packageSeriesLimit: this.config.metrics.packageSeriesLimit,
         now: startedMs,
         previous: before.previous,
+        onImplausible: ({ packageId, field, value }) =>
+          logger.debug({ ...labels, package_id: packageId, [field]: value }, `package left out of the ages: its ${field} is not a time in Unix milliseconds`),
       });
       this.update(id, (s) => this.accounted(accountPoll(s, snapshot, { startedMs, endedMs: clock.now() }), labels));
       // At most once per poll round: a write holds every workspace.

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error";
 import { formatDuration } from "./duration";
 import { workspaceKey } from "./workspace-key";
-import { FILE_PATH, Problems, readYamlTree } from "./yaml-tree";
+import { FILE_PATH, MAX_CONFIG_BYTES, Problems, readYamlTree } from "./yaml-tree";
 import { ReadContext, Section, describeReadError } from "./section";
 import { checkLabelCap, readLabels } from "./labels";
 
@@ -39,10 +39,11 @@ export interface WorkspaceConfig {
   intervalMs: number;
   labels?: Record<string, string>;
 }
-/** Injected so that tests pass fakes; the entry point passes process.env and fs. */
+/** Injected so that tests pass fakes; the entry point passes process.env and readBoundedFile. */
 export interface ConfigSources {
   env: Record<string, string | undefined>;
-  readFile: (path: string) => string;
+  /** Reads a file of at most `maxBytes`; throws for anything else. */
+  readFile: (path: string, maxBytes: number) => string;
 }
 
 export const DEFAULTS = {
@@ -102,12 +103,12 @@ export function parseConfig(yamlText: string, sources: ConfigSources): Config {
 export function loadConfig(path: string, sources: ConfigSources): Config {
   let text: string;
   try {
-    text = sources.readFile(path);
+    text = sources.readFile(path, MAX_CONFIG_BYTES);
   } catch (error) {
     throw new ConfigError([`${FILE_PATH}: cannot read ${path}: ${describeReadError(error)}`]);
   }
   const base = dirname(path);
-  const readFile = (file: string): string => sources.readFile(isAbsolute(file) ? file : resolve(base, file));
+  const readFile = (file: string, maxBytes: number): string => sources.readFile(isAbsolute(file) ? file : resolve(base, file), maxBytes);
   return parseConfig(text, { env: sources.env, readFile });
 }
 
@@ -276,9 +277,10 @@ function readAuth(s: Section, region: string | undefined): AuthConfig | undefine
   }
   const authType = type as AuthType;
   const known: readonly string[] = AUTH_TYPES.flatMap((t) => AUTH_KEYS[t]);
-  s.allowOnly(["type", ...AUTH_KEYS[authType]], (key) =>
-    known.includes(key) ? `not allowed for type ${authType}` : "unknown key",
-  );
+  s.allowOnly(["type", ...AUTH_KEYS[authType]], (key) => (known.includes(key) ? `not allowed for type ${authType}` : "unknown key"), [
+    "type",
+    ...known,
+  ]);
   if (authType === "aksk") return readAkSk(s);
   if (authType === "password") return readPassword(s, region);
   const token = requiredSecret(s, "token", "token");

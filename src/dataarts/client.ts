@@ -1,5 +1,5 @@
 /** The DataArts API client: one signed, retried, validated request per call, each reported as an event. */
-import { ApiError, ErrorReason } from "./api-error";
+import { ApiError, ErrorReason, clipServiceText } from "./api-error";
 import { Authenticator, OutgoingRequest } from "./auth";
 import { Clock } from "../clock";
 import { HttpResponse, Transport } from "./transport";
@@ -159,14 +159,18 @@ export class DataArtsClient {
   }
 
   private errorFor(response: HttpResponse): ApiError {
-    const { errorCode, errorMsg } = parseErrorBody(response.body);
+    const body = parseErrorBody(response.body);
+    // Whatever the service sends goes into errors and log lines: bounded, however much it sent.
+    const errorCode = body.errorCode === undefined ? undefined : clipServiceText(body.errorCode, 64);
+    const errorMsg = body.errorMsg === undefined ? undefined : clipServiceText(body.errorMsg.trim());
+    const requestId = response.headers["x-request-id"];
     const retryAfterMs = parseRetryAfter(response.headers["retry-after"], this.options.clock.now());
     const reason = reasonFor(response.status);
-    const what = errorCode ? `${errorCode}${errorMsg ? ` (${errorMsg.trim()})` : ""}` : "no error code";
+    const what = errorCode ? `${errorCode}${errorMsg ? ` (${errorMsg})` : ""}` : "no error code";
     return new ApiError(reason, `HTTP ${response.status}: ${what}`, {
       status: response.status,
       errorCode,
-      requestId: response.headers["x-request-id"],
+      requestId: requestId === undefined ? undefined : clipServiceText(requestId, 128),
       // Gateways send Retry-After with 503 as well as with 429.
       retryAfterSeconds: (reason === "throttled" || reason === "server") && retryAfterMs !== undefined ? retryAfterMs / 1000 : undefined,
     });

@@ -53,7 +53,11 @@ export function axiosTransport(instance: AxiosInstance = axios.create()): Transp
         throw new ApiError("timeout", `no answer within ${request.timeoutMs}ms`);
       }
       const code = isAxiosError(err) ? err.code : undefined;
-      if (code === "ERR_BAD_RESPONSE") throw new ApiError("invalid_response", `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      // axios gives the same code to a body over the limit and to one cut short by a closed connection.
+      if (code === "ERR_BAD_RESPONSE" && /maxContentLength/.test((err as Error).message)) {
+        throw new ApiError("invalid_response", `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      }
+      if (code === "ERR_BAD_RESPONSE") throw new ApiError("network", "request failed: the connection closed before the whole response arrived");
       throw new ApiError("network", `request failed: ${code ?? (err as Error).message}`);
     } finally {
       clearTimeout(timer);

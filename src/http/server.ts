@@ -32,8 +32,22 @@ export function createApp(deps: ServerDeps): Koa {
     }
   });
   app.use(async (ctx) => {
-    const route = `${ctx.method} ${ctx.path}`;
-    if (ctx.path === deps.telemetryPath && (ctx.method === "GET" || ctx.method === "HEAD")) {
+    const allowed = allowedMethods(ctx.path, deps.telemetryPath);
+    if (!allowed) {
+      ctx.status = 404;
+      ctx.type = "text/plain";
+      ctx.body = "not found\n";
+      return;
+    }
+    if (!allowed.includes(ctx.method)) {
+      ctx.status = 405;
+      ctx.set("Allow", allowed.join(", "));
+      ctx.type = "text/plain";
+      ctx.body = "method not allowed\n";
+      return;
+    }
+    // HEAD is answered as GET; Koa sends the headers without the body.
+    if (ctx.path === deps.telemetryPath) {
       const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
       ctx.body = await deps.metrics(gzip);
       ctx.set("Content-Type", METRICS_CONTENT_TYPE);
@@ -41,34 +55,38 @@ export function createApp(deps: ServerDeps): Koa {
       if (gzip) ctx.set("Content-Encoding", "gzip");
       return;
     }
-    switch (route) {
-      case "GET /":
+    switch (ctx.path) {
+      case "/":
         ctx.type = "text/html; charset=utf-8";
         ctx.body = deps.landingPage();
         return;
-      case "GET /-/healthy":
+      case "/-/healthy":
         ctx.type = "text/plain";
         ctx.body = "Healthy\n";
         return;
-      case "GET /-/ready":
+      case "/-/ready":
         ctx.type = "text/plain";
         ctx.status = deps.ready() ? 200 : 503;
         ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
         return;
-      case "POST /-/reload": {
+      case "/-/reload": {
         const result = await deps.reload();
         ctx.type = "text/plain";
         ctx.status = result.ok ? 200 : 400;
         ctx.body = result.ok ? "config reloaded\n" : `config rejected: ${result.message}\n`;
         return;
       }
-      default:
-        ctx.status = 404;
-        ctx.type = "text/plain";
-        ctx.body = "not found\n";
     }
   });
   return app;
+}
+
+const READ = ["GET", "HEAD"];
+const ROUTES: Record<string, string[]> = { "/": READ, "/-/healthy": READ, "/-/ready": READ, "/-/reload": ["POST"] };
+
+/** The methods a path answers to; undefined for a path that does not exist. */
+function allowedMethods(path: string, telemetryPath: string): string[] | undefined {
+  return path === telemetryPath ? READ : Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
 }
 
 export interface ListenAddress {

@@ -1,5 +1,5 @@
 /** Serves /metrics from memory: the polled part rendered once per poll, the clock-moving part per scrape. */
-import { gzipSync } from "node:zlib";
+import { constants, crc32, deflateRawSync } from "node:zlib";
 import { Registry, collectDefaultMetrics } from "prom-client";
 
 const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
@@ -11,13 +11,24 @@ export interface ScrapeParts {
   live: () => string;
 }
 
+/** The polled part as text, as raw deflate ending in a full flush (so more deflate can follow), and its CRC-32. */
+interface Polled {
+  text: Buffer;
+  deflated: Buffer;
+  crc: number;
+}
+
+/** A gzip member header (RFC 1952): deflate, no flags, no time, unknown OS. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
 /**
- * Serves /metrics from memory. The polled part is rendered (and gzipped) once after
+ * Serves /metrics from memory. The polled part is rendered (and compressed) once after
  * each poll; a scrape renders only the live part and prom-client's process metrics.
- * Two gzip members back to back are one valid gzip stream, so the cached one is reused as is.
+ * A gzip body is one gzip member: many readers (curl among them) stop after the first
+ * member and would silently show part of the metrics.
  */
 export class ScrapeCache {
-  private cached?: { text: Buffer; gzip: Buffer };
+  private cached?: Polled;
   private readonly process = new Registry();
 
   constructor(private readonly parts: ScrapeParts) {
@@ -39,14 +50,27 @@ export class ScrapeCache {
   async body(gzip: boolean): Promise<Buffer> {
     const polled = this.polled();
     const live = Buffer.from(this.parts.live() + (await this.process.metrics()));
-    return gzip ? Buffer.concat([polled.gzip, gzipSync(live)]) : Buffer.concat([polled.text, live]);
+    return gzip ? gzipMember(polled, live) : Buffer.concat([polled.text, live]);
   }
 
-  private polled(): { text: Buffer; gzip: Buffer } {
+  private polled(): Polled {
     if (!this.cached) {
       const text = Buffer.from(this.parts.polled());
-      this.cached = { text, gzip: gzipSync(text) };
+      // A full flush ends the deflate data on a byte boundary with nothing referring past it.
+      this.cached = { text, deflated: deflateRawSync(text, { finishFlush: constants.Z_FULL_FLUSH }), crc: crc32(text) };
     }
     return this.cached;
   }
+}
+
+/**
+ * One gzip member of the polled text followed by `live`: the cached deflate data, then the live
+ * part's own (a deflate stream may go on with new blocks after a full flush), and a trailer
+ * whose CRC-32 and length cover both.
+ */
+function gzipMember(polled: Polled, live: Buffer): Buffer {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(live, polled.crc), 0);
+  trailer.writeUInt32LE((polled.text.length + live.length) % 2 ** 32, 4);
+  return Buffer.concat([GZIP_HEADER, polled.deflated, deflateRawSync(live), trailer]);
 }

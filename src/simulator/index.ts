@@ -6,6 +6,7 @@ export { scenarioByName, SCENARIO_NAMES, type ScenarioOptions } from "./scenario
 export { generatePackages, type GenerateSpec, type StatusName } from "./generate";
 export { isLoopback, CONTROL_PREFIX } from "./control-routes";
 export { checkFault } from "./fault-schema";
+export { OPTIONAL_PACKAGE_FIELDS, type OptionalPackageField } from "./types";
 export type {
   Fault,
   FaultKind,

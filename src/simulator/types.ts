@@ -16,7 +16,23 @@ export type FaultBody =
   | { kind: "malformed_json" }
   | { kind: "wrong_shape"; variant: WrongShapeVariant }
   | { kind: "html" }
-  | { kind: "status"; status: number; errorCode: string; errorMsg?: string };
+  | { kind: "status"; status: number; errorCode: string; errorMsg?: string; errorMsgBytes?: number }
+  | { kind: "null_fields"; fields?: OptionalPackageField[] }
+  | { kind: "truncated" };
+
+/** Package fields the API page marks optional and the exporter does not rely on. */
+export const OPTIONAL_PACKAGE_FIELDS = [
+  "package_name",
+  "apply_user_id",
+  "apply_user_name",
+  "deploy_user_id",
+  "deploy_user_name",
+  "delete_flag",
+  "package_approvers",
+  "project_id",
+  "workspace_id",
+] as const;
+export type OptionalPackageField = (typeof OPTIONAL_PACKAGE_FIELDS)[number];
 
 export type WrongShapeVariant = "data_not_array" | "total_not_number" | "timestamp_not_number" | "not_an_object";
 

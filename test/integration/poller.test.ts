@@ -81,6 +81,20 @@ describe("polling a workspace", () => {
     },
   );
 
+  it("counts a success whose apply time is in seconds, but leaves its review wait out", async () => {
+    const pkgs = packages({ succeeded: 2, releasing: 2 });
+    const odd = pkgs.find((p) => p.deploy_status === DeployStatus.releasing)!;
+    odd.apply_timestamp = Math.floor(odd.apply_timestamp / 1000);
+    await withSim(oneWorkspace(pkgs), async (sim) => {
+      const pager = pagerFor(sim);
+      const base = await poll(sim, initialState(key), pager);
+      sim.control.setStatus(PROJECT, WS, odd.package_id, DeployStatus.succeeded, Date.now());
+      const { state } = await poll(sim, base.state, pager);
+      expect(state.successesTotal).toBe(1);
+      expect(state.reviewWait.count).toBe(0);
+    });
+  });
+
   it.each(["page", "offset"] as const)(
     "counts a burst of 250 new failures exactly once across pages and polls (service reads offset as a %s)",
     async (served) => {

@@ -121,6 +121,15 @@ describe("valid configs", () => {
     expect(project).not.toHaveProperty("discover");
   });
 
+  it("lets 150 projects share one auth block through an anchor: that is no alias bomb", () => {
+    const project = (i: number) =>
+      `  - project_id: p${i}\n    region: cn-north-4\n    auth: ${i === 0 ? "&shared {type: token, token: s3cr3t-token}" : "*shared"}\n    workspaces: [{id: ws1}]\n`;
+    const yaml = `projects:\n${Array.from({ length: 150 }, (_, i) => project(i)).join("")}`;
+    const config = parseConfig(yaml, sources());
+    expect(config.projects).toHaveLength(150);
+    expect(config.projects[149]!.auth).toEqual({ type: "token", token: "s3cr3t-token" });
+  });
+
   it("lets projects share an auth block through a YAML anchor", () => {
     const config = parseConfig(fixture("valid", "shared-auth-anchor"), sources());
     const expected = { type: "aksk", accessKey: "AKEXAMPLE", secretKey: "s3cr3t-file-sk" };
@@ -448,6 +457,16 @@ const INVALID: Array<[string, string | string[]]> = [
   ["aksk-access-key-empty", "projects[0].auth.access_key: must not be empty"],
   ["key-of-another-auth-type", "projects[0].auth.password: not allowed for type aksk"],
   ["auth-unknown-key", "projects[0].auth.secret: unknown key"],
+  [
+    "auth-key-without-space",
+    [
+      "projects[0].auth.password: required for type password",
+      'projects[0].auth: unknown key at line 5, column 48, starting "password:" (the rest is not shown; write "password: value", with a space after the colon)',
+    ],
+  ],
+  ["auth-unknown-key-like-a-secret", "projects[0].auth: unknown key at line 8, column 7 (not shown: it may hold a secret)"],
+  ["key-with-equals-sign", 'polling: unknown key at line 3, column 3, starting "interval=" (the rest is not shown; write "interval: value")'],
+  ["alias-bomb", "config.file: its aliases expand past the limit of 1000 (a YAML alias bomb?)"],
   ["secret-and-secret-file", "projects[0].auth.secret_key_file: not allowed together with secret_key"],
   ["secret-file-unreadable", "projects[0].auth.secret_key_file: cannot read /run/secrets/missing: no such file"],
   ["secret-file-empty", "projects[0].auth.password_file: file /run/secrets/empty is empty"],
@@ -527,6 +546,29 @@ describe("invalid configs", () => {
     for (const [name] of INVALID) {
       for (const message of problemsOf(fixture("invalid", name), sources({ TOKEN: "s3cr3t-env" }))) {
         expect(message).not.toContain(SECRET_MARKER);
+      }
+    }
+  });
+
+  it("refuses a file over 1 MiB before parsing it", () => {
+    expect(problemsOf(`# ${"x".repeat(1024 * 1024)}\n${fixture("valid", "minimal")}`)).toEqual(["config.file: the file is larger than 1048576 bytes"]);
+  });
+
+  it("refuses a secret file over 64 KiB", () => {
+    const yaml = swap(fixture("valid", "minimal"), "token: s3cr3t-token", "token_file: /run/secrets/huge");
+    expect(problemsOf(yaml, sources({}, { "/run/secrets/huge": "s3cr3t".repeat(20_000) }))).toEqual([
+      "projects[0].auth.token_file: cannot read /run/secrets/huge: larger than 65536 bytes",
+    ]);
+  });
+
+  it("quotes no part of a key with a colon or equals sign under auth, whichever secret key it was meant to be", () => {
+    const keys = ["password", "password_file", "secret_key", "secret_key_file", "security_token", "security_token_file", "token", "token_file", "access_key"];
+    for (const key of keys) {
+      for (const sep of [":", "="]) {
+        const yaml = swap(fixture("valid", "minimal"), "token: s3cr3t-token", `token: s3cr3t-token\n      ${key}${sep}s3cr3t-${key}:`);
+        const problems = problemsOf(yaml);
+        expect(problems.join("\n")).not.toContain(SECRET_MARKER);
+        expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^projects\\[0\\]\\.auth: unknown key at line 8, column 7, starting "${key}\\${sep}"`)));
       }
     }
   });
