@@ -66,6 +66,7 @@ describe("the alert rules", () => {
       [
         "DataArtsAuthErrors",
         "DataArtsChangeFailureRateHigh",
+        "DataArtsClockSkew",
         "DataArtsExporterAbsent",
         "DataArtsPackageAwaitingReviewTooLong",
         "DataArtsPollDataStale",
