@@ -13,8 +13,8 @@ function polled(workspaceId: string, applyMs: number): WorkspaceState {
     initialState({ projectId: "p1", workspaceId, name: workspaceId, region: "r" }),
     {
       data: { counts: { pending_review: 1, succeeded: 2, failed: 0, releasing: 0 }, oldestPendingApplyMs: applyMs, pending: [{ id: "pk1", name: "one", applicant: "ann", applyMs }] },
-      recentFailures: [],
-      failureRetainFromMs: 0,
+      recentReleases: [],
+      retainFromMs: 0,
       releasing: [],
     },
     { startedMs: applyMs, endedMs: applyMs },
