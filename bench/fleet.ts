@@ -341,14 +341,17 @@ export async function fleet(opts: FleetOptions): Promise<void> {
     if (opts.shards === 1 && opts.wrkSeconds > 0) await throughput(dir, exporters[0]!, opts.wrkSeconds);
 
     if (opts.minutes > 0) {
-      console.log(`\nRSS over ${opts.minutes} min (every 30 s)`);
+      console.log(`\nRSS over ${opts.minutes} min (every 30 s; each exporter scraped with gzip every 15 s, as Prometheus would)`);
       const points: Array<[number, number]> = [];
       const t0 = Date.now();
       while (Date.now() - t0 <= opts.minutes * 60_000) {
         const rss = exporters.reduce((a, e) => a + rssMiB(e.pid), 0) / exporters.length;
         points.push([(Date.now() - t0) / 1000, rss]);
         console.log(`  ${((Date.now() - t0) / 60_000).toFixed(1)} min  ${rss.toFixed(1)} MiB`);
-        await sleep(30_000);
+        for (let half = 0; half < 2; half++) {
+          await Promise.all(exporters.map((e) => get(`${e.url}/metrics`, true)));
+          await sleep(15_000);
+        }
       }
       console.log(`RSS slope: ${slopeMiBPerHour(points).toFixed(2)} MiB/hour (least squares over ${points.length} samples)`);
     }
