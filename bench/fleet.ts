@@ -353,7 +353,8 @@ export async function fleet(opts: FleetOptions): Promise<void> {
           await sleep(15_000);
         }
       }
-      console.log(`RSS slope: ${slopeMiBPerHour(points).toFixed(2)} MiB/hour (least squares over ${points.length} samples)`);
+      const settled = points.slice(Math.floor(points.length / 2));
+      console.log(`RSS slope: ${slopeMiBPerHour(points).toFixed(1)} MiB/hour over all ${points.length} samples, ${slopeMiBPerHour(settled).toFixed(1)} MiB/hour over the last ${settled.length} (least squares)`);
     }
     console.log(`\nLoad at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
