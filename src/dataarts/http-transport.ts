@@ -31,7 +31,7 @@ export function keepAliveAgents(): (url: URL) => http.Agent {
 }
 
 /**
- * Sends one request, as `axiosTransport` does, for a third of its CPU time: resolves with any
+ * Sends one request, as `axiosTransport` does, for about half its CPU time: resolves with any
  * HTTP answer, rejects only with ApiError `timeout` (no complete answer within the deadline),
  * `network` (no answer) or `invalid_response` (larger than MAX_RESPONSE_BYTES). No redirect is
  * followed. A compressed answer (sent although not asked for) is decompressed.

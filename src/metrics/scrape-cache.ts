@@ -22,15 +22,13 @@ export interface ScrapeCacheOptions {
 
 /** Long enough for a slice to do real work, short enough that scrapes and polls barely notice. */
 const SLICE_MS = 5;
-/** Pieces are turned into bytes in blocks of about this many characters. */
-const BLOCK_CHARS = 64 * 1024;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * What one variant of /metrics is for one second and one version of the data: its ETag is
- * known at once, its bytes are built on the first request that needs them (gzip from the text,
- * one gzip member, off the event loop) and then shared by every scrape that gets this body.
+ * known at once, its bytes are built on the first request that needs them (gzip as one member,
+ * compressed off the event loop) and then shared by every scrape that gets this body.
  */
 export class Body {
   private blocks?: Promise<Block[]>;
@@ -60,7 +58,6 @@ export class Body {
   started(encoding: Encoding): boolean {
     return (encoding === "gzip" ? this.gzip : this.text) !== undefined;
   }
-
 
   bytes(encoding: Encoding): Promise<Buffer> {
     // Built once for both encodings; each encoding's bytes only when first asked for.
@@ -93,7 +90,7 @@ export class ScrapeCache {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly process: Pick<ProcessMetrics, "render">;
   private readonly sliceMs: number;
-  /** The pieces of the last build, raw and (once asked for) compressed, by their text. */
+  /** The pieces of the last build per format, with their compressed bytes once asked for. */
   private readonly stores = new Map<Variant, BlockStore>();
   /** Process metrics are read once per second, however many builds that second has. */
   private processRead?: { second: number; text: Promise<string> };
