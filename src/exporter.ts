@@ -15,7 +15,7 @@ import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSer
 import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
 import { Body, Encoding, ScrapeCache, Variant } from "./metrics/scrape-cache";
-import { AccountingInfo, renderDelivery } from "./metrics/delivery";
+import { AccountingInfo, deliveryChunks } from "./metrics/delivery";
 import { StateKeeper, inMemory } from "./polling/state-store";
 import { ClockSkewMetrics } from "./metrics/clock-skew";
 import { discoverWorkspaces } from "./dataarts/discovery";
@@ -84,7 +84,7 @@ export class Exporter {
   private *exposition(nowMs: number): Generator<string> {
     const states = this.workspaceStates();
     yield* polledChunks(states, this.info());
-    yield renderDelivery(states, this.accountingInfo());
+    yield* deliveryChunks(states, this.accountingInfo());
     yield* this.api.chunks();
     yield this.skew.render();
     yield* ageChunks(states, nowMs);

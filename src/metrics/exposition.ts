@@ -26,7 +26,7 @@ export function sampleLine(name: string, labels: Labels, value: number): string 
 export interface Family {
   name: string;
   help: string;
-  type: "gauge" | "counter";
+  type: "gauge" | "counter" | "histogram";
   samples: Array<{ labels: Labels; value: number }>;
   /** Sample lines rendered already (kept per workspace), in groups, written after `samples`. */
   chunks?: string[];

@@ -73,8 +73,17 @@ function fragment(s: WorkspaceState, key: string, render: () => string): string 
   return text;
 }
 
+/**
+ * Per-workspace text in pieces of WORKSPACES_PER_CHUNK workspaces, kept per state (so `render`
+ * must read nothing but the state) and per group: what a family outside this file uses to be
+ * rebuilt, after a poll, one group at a time.
+ */
+export function workspacePieces(key: string, states: WorkspaceState[], render: (s: WorkspaceState) => string): string[] {
+  return inGroups(key, states, (s) => fragment(s, key, () => render(s)));
+}
+
 /** A per-workspace family of the polled part; the sampler must read nothing but the state. */
-function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
+export function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
   const lines = (s: WorkspaceState) => fragment(s, name, () => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join(""));
   return { name, type, help, samples: [], chunks: inGroups(name, states, lines) };
 }
