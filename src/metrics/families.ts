@@ -60,8 +60,8 @@ type Sampler = (s: WorkspaceState, w: Labels) => Array<{ labels: Labels; value: 
 const WORKSPACES_PER_CHUNK = 100;
 
 /**
- * Rendered lines per workspace state and family. States are replaced, never changed, on a
- * poll or reload, so a scrape re-renders only the workspaces that changed since the last one.
+ * Label text per workspace state (states are replaced, never changed, by a poll or reload), for
+ * the lines that are written again every second: a scrape then writes only the numbers.
  */
 const fragments = new WeakMap<WorkspaceState, Map<string, string>>();
 
@@ -74,17 +74,26 @@ function fragment(s: WorkspaceState, key: string, render: () => string): string 
 }
 
 /**
+ * The same text stored in one piece. Text built by concatenation is a tree of every piece it
+ * was built from (label pairs, lines): kept until the next change, that is about twice the
+ * memory of the text itself.
+ */
+function flat(text: string): string {
+  return Buffer.from(text).toString();
+}
+
+/**
  * Per-workspace text in pieces of WORKSPACES_PER_CHUNK workspaces, kept per state (so `render`
  * must read nothing but the state) and per group: what a family outside this file uses to be
  * rebuilt, after a poll, one group at a time.
  */
 export function workspacePieces(key: string, states: WorkspaceState[], render: (s: WorkspaceState) => string): string[] {
-  return inGroups(key, states, (s) => fragment(s, key, () => render(s)));
+  return inGroups(key, states, render);
 }
 
 /** A per-workspace family of the polled part; the sampler must read nothing but the state. */
 export function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
-  const lines = (s: WorkspaceState) => fragment(s, name, () => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join(""));
+  const lines = (s: WorkspaceState) => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join("");
   return { name, type, help, samples: [], chunks: inGroups(name, states, lines) };
 }
 
@@ -94,7 +103,9 @@ const groups = new Map<string, { states: WorkspaceState[]; nowMs: number; text: 
 /**
  * Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. A group whose
  * states (and time) are those of last time is the very same string, so nothing downstream
- * (encoding, compressing) has to look at it again.
+ * (encoding, compressing) has to look at it again; a group with one changed state is
+ * rendered again whole (a build happens at most once per second under load, and a poll
+ * changes one group per family), so the text is kept once, not also per workspace.
  */
 function inGroups(family: string, states: WorkspaceState[], lines: (s: WorkspaceState) => string, nowMs = 0): string[] {
   const chunks: string[] = [];
@@ -108,6 +119,7 @@ function inGroups(family: string, states: WorkspaceState[], lines: (s: Workspace
     }
     let text = "";
     for (const s of slice) text += lines(s);
+    text = flat(text);
     groups.set(key, { states: slice, nowMs, text });
     chunks.push(text);
   }
