@@ -7,6 +7,8 @@ import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
 import { run } from "./run";
+import { WebConfigError } from "./http/web-config";
+import { WebConfigSource } from "./http/web-config-source";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -30,20 +32,28 @@ async function main(): Promise<void> {
     process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
     return;
   }
-  if (flags.demo) return startInDemo(flags, build);
+  const webConfig = readWebConfig(flags);
+  if (flags.demo) return startInDemo(flags, build, webConfig);
   const config = loadConfig(flags.configFile, sources);
   if (flags.configCheck) {
     process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
+    if (webConfig) process.stdout.write(`${webConfig.path}: valid\n`);
     return;
   }
-  await serve(flags, config, () => loadConfig(flags.configFile, sources), build);
+  await serve(flags, webConfig, config, () => loadConfig(flags.configFile, sources), build);
 }
 
-async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>) {
+/** Read once before starting: a bad web config must stop the start, not serve without protection. */
+function readWebConfig(flags: Flags): WebConfigSource | undefined {
+  if (flags.webConfigFile === undefined) return undefined;
+  return new WebConfigSource(flags.webConfigFile, (path) => readFileSync(path), () => Date.now());
+}
+
+async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>, webConfig: WebConfigSource | undefined) {
   // Loaded only when asked: a production start never loads the simulator.
   const { startDemo } = await import("./demo.js");
   const demo = await startDemo();
-  const url = await serve(flags, demo.config, () => demo.config, build, demo.stop);
+  const url = await serve(flags, webConfig, demo.config, () => demo.config, build, demo.stop);
   process.stdout.write(
     `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
       `  metrics:  ${url}${flags.telemetryPath}\n  overview: ${url}/\nPress Ctrl+C to stop.\n\n`,
@@ -52,6 +62,7 @@ async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>
 
 async function serve(
   flags: Flags,
+  webConfig: WebConfigSource | undefined,
   config: Config,
   readConfig: () => Config,
   build: ReturnType<typeof readBuildInfo>,
@@ -59,7 +70,7 @@ async function serve(
 ): Promise<string> {
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
-  const running = await run({ flags, config, readConfig, logger, build }).catch((err: NodeJS.ErrnoException) => {
+  const running = await run({ flags, webConfig, config, readConfig, logger, build }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });
@@ -81,6 +92,7 @@ async function serve(
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof WebConfigError) fail(EXIT_CONFIG, err.message);
   if (err instanceof ConfigError) fail(EXIT_CONFIG, err.problems.length > 1 ? `invalid configuration:\n  ${err.problems.join("\n  ")}` : err.message);
   fail(EXIT_FAILURE, `unexpected error: ${(err as Error)?.message ?? String(err)}`);
 });

@@ -22,7 +22,7 @@ export interface ExporterDeps {
   random: () => number;
   transport: Transport;
   logger: Logger;
-  build: { version: string; revision: string };
+  build: { version: string; revision: string; branch: string; platform: string };
   shard: { ordinal: number; total: number };
   /** Whether this shard polls the workspace; all of them without sharding. */
   owns: (projectId: string, workspaceId: string) => boolean;

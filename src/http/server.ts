@@ -1,17 +1,25 @@
 /** The exporter's HTTP face: metrics, landing page, health, readiness and reload. */
 import Koa from "koa";
+import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
+import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../metrics/exposition";
+import type { ScrapeMetrics } from "./self-metrics";
 
-export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const METRICS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
 
 export interface ServerDeps {
   telemetryPath: string;
-  metrics: (gzip: boolean) => Promise<Buffer>;
+  metrics: (gzip: boolean, format: ExpositionFormat) => Promise<Buffer>;
   landingPage: () => string;
   ready: () => boolean;
   /** Re-reads the config; resolves with the reason when the new one was rejected. */
   reload: () => Promise<{ ok: true } | { ok: false; message: string }>;
+  /** Whether POST /-/reload is served (--web.enable-lifecycle, as in Prometheus). */
+  lifecycle?: boolean;
+  /** Headers and basic auth from --web.config.file, before every route. */
+  access?: Koa.Middleware;
+  scrapes?: ScrapeMetrics;
   logger: Logger;
 }
 
@@ -31,12 +39,29 @@ export function createApp(deps: ServerDeps): Koa {
       ctx.body = "internal error\n";
     }
   });
+  if (deps.scrapes) {
+    const scrapes = deps.scrapes;
+    app.use(async (ctx, next) => {
+      if (ctx.path !== deps.telemetryPath) return next();
+      const end = scrapes.begin();
+      try {
+        await next();
+        end(ctx.status);
+      } catch (err) {
+        end(500);
+        throw err;
+      }
+    });
+  }
+  if (deps.access) app.use(deps.access);
   app.use(async (ctx) => {
     const route = `${ctx.method} ${ctx.path}`;
     if (ctx.path === deps.telemetryPath && (ctx.method === "GET" || ctx.method === "HEAD")) {
       const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
-      ctx.body = await deps.metrics(gzip);
-      ctx.set("Content-Type", METRICS_CONTENT_TYPE);
+      const format: ExpositionFormat = ctx.accepts("text/plain", "application/openmetrics-text") === "application/openmetrics-text" ? "openmetrics" : "text";
+      ctx.body = await deps.metrics(gzip, format);
+      ctx.set("Content-Type", format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
+      ctx.vary("Accept");
       ctx.vary("Accept-Encoding");
       if (gzip) ctx.set("Content-Encoding", "gzip");
       return;
@@ -56,6 +81,12 @@ export function createApp(deps: ServerDeps): Koa {
         ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
         return;
       case "POST /-/reload": {
+        if (!deps.lifecycle) {
+          ctx.status = 403;
+          ctx.type = "text/plain";
+          ctx.body = "Lifecycle API is not enabled (start with --web.enable-lifecycle; SIGHUP always reloads).\n";
+          return;
+        }
         const result = await deps.reload();
         ctx.type = "text/plain";
         ctx.status = result.ok ? 200 : 400;
@@ -77,10 +108,15 @@ export interface ListenAddress {
 }
 
 export function listen(app: Koa, address: ListenAddress): Promise<Server> {
+  return listenOn(createServer(app.callback()), address);
+}
+
+/** Starts an already built server (plain or TLS) on one address. */
+export function listenOn<S extends Server>(server: S, address: ListenAddress): Promise<S> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(address.port, address.host);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
+    server.listen(address.port, address.host);
   });
 }
 

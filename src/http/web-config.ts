@@ -85,6 +85,8 @@ export interface WebConfig {
   http2: boolean;
   /** user -> bcrypt hash; empty means no basic auth. */
   users: Map<string, string>;
+  /** Every file read (the config first), to notice a change cheaply: a rotated certificate, an edited config. */
+  files: string[];
 }
 
 /** A web config that cannot be used; the message is one line and never quotes a secret. */
@@ -95,7 +97,12 @@ export class WebConfigError extends Error {
 export type ReadFile = (path: string) => Buffer;
 
 /** Reads the web config at `path` and every file it names, and checks them as the toolkit does (and a bit more). */
-export function loadWebConfig(path: string, readFile: ReadFile): WebConfig {
+export function loadWebConfig(path: string, readFileRaw: ReadFile): WebConfig {
+  const files: string[] = [];
+  const readFile: ReadFile = (p) => {
+    files.push(p);
+    return readFileRaw(p);
+  };
   const fail = (reason: string): never => {
     throw new WebConfigError(`web config ${path}: ${reason}`);
   };
@@ -114,7 +121,7 @@ export function loadWebConfig(path: string, readFile: ReadFile): WebConfig {
   const http2 = optionalBool(httpRaw.http2, "http_server_config.http2", fail) ?? true;
   const users = readUsers(raw.basic_auth_users, fail);
   const tls = readTls(tlsRaw, at, readFile, fail);
-  return { tls, headers, http2, users };
+  return { tls, headers, http2, users, files };
 }
 
 const TOP_KEYS = ["tls_server_config", "http_server_config", "basic_auth_users"];

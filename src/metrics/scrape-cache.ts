@@ -1,6 +1,7 @@
 /** Serves /metrics from memory: the polled part rendered once per poll, the clock-moving part per scrape. */
 import { gzipSync } from "node:zlib";
 import { Registry, collectDefaultMetrics } from "prom-client";
+import { ExpositionFormat, OPENMETRICS_EOF, toOpenMetrics } from "./exposition";
 
 const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 
@@ -17,8 +18,10 @@ export interface ScrapeParts {
  * Two gzip members back to back are one valid gzip stream, so the cached one is reused as is.
  */
 export class ScrapeCache {
-  private cached?: { text: Buffer; gzip: Buffer };
+  private cached: Partial<Record<ExpositionFormat, { text: Buffer; gzip: Buffer }>> = {};
   private readonly process = new Registry();
+  /** Families the wiring adds that move with every scrape (the HTTP face's own counters). */
+  private readonly extraLive: Array<() => string> = [];
 
   constructor(private readonly parts: ScrapeParts) {
     collectDefaultMetrics({ register: this.process });
@@ -28,25 +31,32 @@ export class ScrapeCache {
   }
 
   invalidate(): void {
-    this.cached = undefined;
+    this.cached = {};
+  }
+
+  addLive(render: () => string): void {
+    this.extraLive.push(render);
   }
 
   /** Whether the polled part is rendered already (for tests of the scrape path). */
   get isCached(): boolean {
-    return this.cached !== undefined;
+    return this.cached.text !== undefined || this.cached.openmetrics !== undefined;
   }
 
-  async body(gzip: boolean): Promise<Buffer> {
-    const polled = this.polled();
-    const live = Buffer.from(this.parts.live() + (await this.process.metrics()));
+  async body(gzip: boolean, format: ExpositionFormat = "text"): Promise<Buffer> {
+    const polled = this.polled(format);
+    const liveText = this.parts.live() + this.extraLive.map((render) => render()).join("") + (await this.process.metrics());
+    const live = Buffer.from(format === "openmetrics" ? toOpenMetrics(liveText) + OPENMETRICS_EOF : liveText);
     return gzip ? Buffer.concat([polled.gzip, gzipSync(live)]) : Buffer.concat([polled.text, live]);
   }
 
-  private polled(): { text: Buffer; gzip: Buffer } {
-    if (!this.cached) {
-      const text = Buffer.from(this.parts.polled());
-      this.cached = { text, gzip: gzipSync(text) };
+  private polled(format: ExpositionFormat): { text: Buffer; gzip: Buffer } {
+    let cached = this.cached[format];
+    if (!cached) {
+      const rendered = this.parts.polled();
+      const text = Buffer.from(format === "openmetrics" ? toOpenMetrics(rendered) : rendered);
+      cached = this.cached[format] = { text, gzip: gzipSync(text) };
     }
-    return this.cached;
+    return cached;
   }
 }

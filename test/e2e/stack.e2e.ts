@@ -124,7 +124,7 @@ describe("the exporter with a real Prometheus and Alertmanager", () => {
     const exporter = startDaemon(
       "exporter",
       process.execPath,
-      [CLI, `--config.file=${writeConfig(dir, exporterConfig(sim.url), "exporter.yml")}`, "--web.listen-address=127.0.0.1:0"],
+      [CLI, `--config.file=${writeConfig(dir, exporterConfig(sim.url), "exporter.yml")}`, "--web.listen-address=127.0.0.1:0", "--log.format=json"],
       { env: { PATH: process.env.PATH ?? "", SIM_AK: SIM_CREDENTIALS.accessKey, SIM_SK: SIM_CREDENTIALS.secretKey } },
     );
     daemons.push(exporter);

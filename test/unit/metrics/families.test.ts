@@ -5,6 +5,8 @@ import { family, promtoolCheckMetrics } from "../../helpers/promtool";
 const info = {
   version: "1.2.3",
   revision: "abc",
+  branch: "main",
+  platform: "linux/x64",
   nodejsVersion: "v20.0.0",
   reloadSuccessful: true,
   lastReloadSuccessMs: 1_700_000_000_000,
