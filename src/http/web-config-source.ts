@@ -60,6 +60,11 @@ export class WebConfigSource {
   /** Re-reads only when a file changed; a bad change is reported once and the last good config stays. */
   refresh(): void {
     const now = this.fingerprintOf(this.config.files);
+    if (now === this.fingerprint && this.failedFingerprint !== undefined) {
+      // The files are back to the config in force: nothing is wrong any more.
+      this.failedFingerprint = undefined;
+      this.lastReloadSuccessful = true;
+    }
     if (now === this.fingerprint || now === this.failedFingerprint) return;
     this.reload();
   }
