@@ -10,6 +10,7 @@ const MAX_WAITING = 32;
 const DUMMY_SALT_AND_HASH = "QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
 
 export type AuthResult = "ok" | "denied" | "busy";
+export type Compare = (password: string, hash: string) => Promise<boolean>;
 
 export class BasicAuth {
   private readonly cache = new Set<string>();
@@ -17,7 +18,10 @@ export class BasicAuth {
   private waiting = 0;
   private dummy: string;
 
-  constructor(private users: ReadonlyMap<string, string>) {
+  constructor(
+    private users: ReadonlyMap<string, string>,
+    private readonly compare: Compare = bcrypt.compare,
+  ) {
     this.dummy = dummyHash(users);
   }
 
@@ -41,7 +45,7 @@ export class BasicAuth {
     const key = createHash("sha256").update(`${credentials.user}\0${hash}\0${credentials.password}`).digest("base64");
     if (known !== undefined && this.cache.has(key)) return "ok";
     if (this.waiting >= MAX_WAITING) return "busy";
-    const matches = await this.serially(() => bcrypt.compare(credentials.password, hash));
+    const matches = await this.serially(() => this.compare(credentials.password, hash));
     if (!matches || known === undefined) return "denied";
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.values().next().value!);
     this.cache.add(key);

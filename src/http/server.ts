@@ -58,7 +58,8 @@ export function createApp(deps: ServerDeps): Koa {
     const route = `${ctx.method} ${ctx.path}`;
     if (ctx.path === deps.telemetryPath && (ctx.method === "GET" || ctx.method === "HEAD")) {
       const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
-      const format: ExpositionFormat = ctx.accepts("text/plain", "application/openmetrics-text") === "application/openmetrics-text" ? "openmetrics" : "text";
+      // Offers carry their versions: an Accept entry with a version matches only that version.
+      const format: ExpositionFormat = ctx.accepts(TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE) === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
       ctx.body = await deps.metrics(gzip, format);
       ctx.set("Content-Type", format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
       ctx.vary("Accept");
