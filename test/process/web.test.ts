@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, ExporterProcess, eventually, runCli, startExporter, tempDir } from "../helpers/exporter-process";
 import { TestPki, fingerprintOf, makePki, reissueServerCert } from "../helpers/certs";
@@ -107,6 +107,15 @@ describe("TLS with basic auth", () => {
   it("refuses a client that does not trust the certificate, and one that is told to trust the wrong CA", async () => {
     expect(await httpsGet(`${exporter.url}/metrics`, {})).toMatchObject({ error: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
     expect(curl(`${exporter.url}/metrics`, ["-u", `${USER}:${PASSWORD}`]).exit).toBe(60);
+  });
+
+  it("passes the Dockerfile's HEALTHCHECK, which falls back to HTTPS without credentials", () => {
+    const dockerfile = readFileSync(join(__dirname, "../../Dockerfile"), "utf8").replace(/\\\n\s*/g, "");
+    const json = /^HEALTHCHECK .*?CMD (\[.*\])$/m.exec(dockerfile)![1]!;
+    const port = new URL(exporter.url).port;
+    const [cmd, ...args] = (JSON.parse(json) as string[]).map((a) => a.replaceAll(":19918/", `:${port}/`));
+    expect(cmd).toBe("node");
+    expect(spawnSync(process.execPath, args).status).toBe(0);
   });
 
   it("serves a rotated certificate on the next connection without a restart, and keeps the last good one when the new one is bad", async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import bcrypt from "bcryptjs";
 import { BasicAuth } from "../../../src/http/basic-auth";
 
@@ -75,5 +76,17 @@ describe("basic auth", () => {
     }
     expect(await Promise.all(checks.slice(0, 32))).toEqual(Array(32).fill("denied"));
     expect(most).toBe(1);
+  });
+});
+
+describe("basic auth against another bcrypt implementation", () => {
+  it("accepts a hash htpasswd -B makes now, and only for its password", async () => {
+    const r = spawnSync("htpasswd", ["-nbB", "-C", "4", "scraper", "p@ss:word with spaces"], { encoding: "utf8" });
+    if (r.error) throw new Error(`htpasswd is not installed (.ci/run installs apache2-utils): ${r.error.message}`);
+    const [user, hash] = r.stdout.trim().split(":") as [string, string];
+    expect(hash).toMatch(/^\$2y\$04\$/);
+    const auth = new BasicAuth(new Map([[user, hash]]));
+    expect(await auth.check(basic("scraper", "p@ss:word with spaces"))).toBe("ok");
+    expect(await auth.check(basic("scraper", "p@ss:word"))).toBe("denied");
   });
 });
