@@ -48,7 +48,7 @@ async function pollCost(n: number) {
   for (let i = 0; i < 6; i++) {
     sim.control.resetCounts();
     const started = performance.now();
-    const snapshot = await pollWorkspace({ client, pager, workspaceId: WS, packageSeriesLimit: 0, now: Date.now(), tracker: state.tracker, previous: state.previous });
+    const snapshot = await pollWorkspace({ client, pager, workspaceId: WS, packageSeriesLimit: 0, now: Date.now(), previous: state.previous });
     durations.push(performance.now() - started);
     state = pollSucceeded(state, snapshot, { startedMs: Date.now(), endedMs: Date.now() });
     requests.push(sim.control.requestCounts()[`${PROJECT}/${WS}`] ?? 0);
@@ -61,20 +61,21 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
   const now = Date.now();
   return Array.from({ length: workspaces }, (_, i) => {
     const snapshot: Snapshot = {
-      counts: { pending_review: seriesPerWorkspace, succeeded: 1000 + i, failed: 12, releasing: 3 },
-      oldestPendingApplyMs: now - 86_400_000,
-      oldestReleasingStartMs: now - 600_000,
-      lastFailureMs: now - 3_600_000,
+      data: {
+        counts: { pending_review: seriesPerWorkspace, succeeded: 1000 + i, failed: 12, releasing: 3 },
+        oldestPendingApplyMs: now - 86_400_000,
+        oldestReleasingStartMs: now - 600_000,
+        lastFailureMs: now - 3_600_000,
+        pending: Array.from({ length: seriesPerWorkspace }, (_, j) => ({
+          id: `${i}-${j}`,
+          name: `ods_order_detail_${j}_20261129120000`,
+          applicant: "zhang_wei_z00412873",
+          applyMs: now - j * 60_000,
+        })),
+      },
       recentFailures: [],
-      failureWindowStartMs: now,
       failureRetainFromMs: now,
       releasing: [],
-      pending: Array.from({ length: seriesPerWorkspace }, (_, j) => ({
-        id: `${i}-${j}`,
-        name: `ods_order_detail_${j}_20261129120000`,
-        applicant: "zhang_wei_z00412873",
-        applyMs: now - j * 60_000,
-      })),
     };
     const key = { projectId: PROJECT, workspaceId: `ws${String(i).padStart(30, "0")}`, name: `workspace-${i}`, region: "cn-north-4" };
     return pollSucceeded(initialState(key), snapshot, { startedMs: now, endedMs: now });
@@ -84,7 +85,7 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
 async function scrapeCost(workspaces: number, series: number) {
   const states = fakeStates(workspaces, series);
   const info = { version: "bench", revision: "bench", branch: "bench", platform: "bench", nodejsVersion: process.version, reloadSuccessful: true, lastReloadSuccessMs: Date.now(), shard: { ordinal: 0, total: 1 } };
-  const cache = new ScrapeCache({ polled: () => renderPolled(states, info), live: () => renderAges(states, Date.now(), series > 0) });
+  const cache = new ScrapeCache({ polled: () => renderPolled(states, info), live: () => renderAges(states, Date.now()) });
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   gc();
   const heapBefore = process.memoryUsage().heapUsed;

@@ -1,19 +1,21 @@
 /** Wires config, API clients, polling, state and metrics together; owns no server and never touches `process`. */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { ApiError } from "./dataarts/api-error";
 import { Clock } from "./clock";
 import type { Config, ProjectConfig } from "./config/config";
 import { DataArtsClient, RequestEvent } from "./dataarts/client";
-import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "./dataarts/auth";
-import { IamTokenProvider } from "./dataarts/token";
+import { createClient } from "./dataarts/client-factory";
 import { ReleasePackagePager } from "./dataarts/paging";
 import { Limiter } from "./polling/limiter";
 import { Job, Scheduler, Timers } from "./polling/scheduler";
 import { Transport } from "./dataarts/transport";
 import { pollWorkspace } from "./polling/poller";
-import { WorkspaceKey, WorkspaceState, initialState, pollFailed, pollSucceeded, stateId } from "./polling/state";
+import { WorkspaceKey, WorkspaceState, initialState, limitPendingSeries, pollFailed, pollSucceeded } from "./polling/state";
+import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
+import type { ExpositionFormat } from "./metrics/exposition";
 import { discoverWorkspaces } from "./dataarts/discovery";
 
 export interface ExporterDeps {
@@ -31,7 +33,7 @@ export interface ExporterDeps {
 interface ProjectRuntime {
   /** Config entries may share a project id (one per DataArts instance): runtimes are keyed by entry. */
   key: string;
-  /** The settings the client was built from; a reload that keeps them keeps the client. */
+  /** The settings the client was built from; a reload that keeps them keeps the client (its IAM token, its paging). */
   fingerprint: string;
   config: ProjectConfig;
   client: DataArtsClient;
@@ -56,7 +58,7 @@ export class Exporter {
   private readonly limiter: Limiter;
   private readonly scheduler: Scheduler;
   private reload = { successful: true, lastSuccessMs: 0 };
-  readonly cache: ScrapeCache;
+  private readonly cache: ScrapeCache;
 
   constructor(
     config: Config,
@@ -67,8 +69,18 @@ export class Exporter {
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
     this.cache = new ScrapeCache({
       polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render(),
-      live: () => renderAges(this.workspaceStates(), this.deps.clock.now(), this.config.metrics.packageSeries),
+      live: () => renderAges(this.workspaceStates(), this.deps.clock.now()),
     });
+  }
+
+  /** The /metrics body, from memory: polled families as rendered after the last poll, ages as of now. */
+  metrics(gzip: boolean, format: ExpositionFormat = "text"): Promise<Buffer> {
+    return this.cache.body(gzip, format);
+  }
+
+  /** Whether the polled families are rendered already, i.e. a scrape now renders only the ages. */
+  get metricsCached(): boolean {
+    return this.cache.isCached;
   }
 
   start(): void {
@@ -121,42 +133,30 @@ export class Exporter {
   private projectRuntime(key: string, config: ProjectConfig, old: ProjectRuntime | undefined): ProjectRuntime {
     // An unchanged project keeps its client: its IAM token, and what paging learned.
     const { timeoutMs, pagination } = this.config.polling;
-    const fingerprint = JSON.stringify([config, timeoutMs, pagination]);
-    if (old && old.fingerprint === fingerprint) return old;
-    const client: DataArtsClient = new DataArtsClient({
-      projectId: config.projectId,
-      endpoint: config.endpoint,
-      auth: this.authenticator(config, (): DataArtsClient => client),
-      transport: this.deps.transport,
-      clock: this.deps.clock,
-      timeoutMs,
-      random: this.deps.random,
-      onRequest: (e) => this.onRequest(e),
-      limit: (fn) => this.limiter.run(fn),
-    });
+    // The discovered workspaces' interval is polling's business, not the client's.
+    const discover = config.discover && { ...config.discover, intervalMs: undefined };
+    const fingerprint = JSON.stringify([{ ...config, discover }, timeoutMs, pagination]);
+    if (old && old.fingerprint === fingerprint && isDeepStrictEqual(old.config, config)) return old;
+    const kept = old?.fingerprint === fingerprint ? old : undefined;
+    const client =
+      kept?.client ??
+      createClient(config, {
+        transport: this.deps.transport,
+        clock: this.deps.clock,
+        timeoutMs,
+        random: this.deps.random,
+        onRequest: (e) => this.onRequest(e),
+        limit: (fn) => this.limiter.run(fn),
+      });
     const sameDiscovery = old?.config.discover?.instanceId === config.discover?.instanceId;
     return {
       key,
       fingerprint,
       config,
       client,
-      pager: new ReleasePackagePager(client, pagination),
+      pager: kept?.pager ?? new ReleasePackagePager(client, pagination),
       discovered: sameDiscovery && old ? old.discovered : new Map(),
     };
-  }
-
-  private authenticator(config: ProjectConfig, client: () => DataArtsClient): Authenticator {
-    const auth = config.auth;
-    switch (auth.type) {
-      case "aksk":
-        return new AkSkAuthenticator(auth, config.projectId, this.deps.clock);
-      case "token":
-        return new StaticTokenAuthenticator(auth.token);
-      case "password":
-        return new PasswordAuthenticator(
-          new IamTokenProvider({ ...auth, projectId: config.projectId }, (url, body) => client().sendIam(url, body), this.deps.clock),
-        );
-    }
   }
 
   /** Recomputes the polled set from config and discovery, keeping the state of workspaces that stay. */
@@ -165,17 +165,19 @@ export class Exporter {
     for (const project of this.projects.values()) {
       const { projectId, region } = project.config;
       const add = (workspaceId: string, name: string, intervalMs: number) => {
-        const id = stateId({ projectId, workspaceId });
+        const id = workspaceKey(projectId, workspaceId);
         if (next.has(id) || !this.deps.owns(projectId, workspaceId)) return;
         next.set(id, { key: { projectId, workspaceId, name, region }, intervalMs, project });
       };
       for (const ws of project.config.workspaces) add(ws.id, ws.name, ws.intervalMs);
-      for (const [id, name] of project.discovered) add(id, name || id, this.config.polling.intervalMs);
+      const discoveredIntervalMs = project.config.discover?.intervalMs;
+      if (discoveredIntervalMs !== undefined) for (const [id, name] of project.discovered) add(id, name || id, discoveredIntervalMs);
     }
     for (const id of this.states.keys()) if (!next.has(id)) this.states.delete(id);
+    const seriesLimit = this.config.metrics.packageSeriesLimit;
     for (const [id, ws] of next) {
       const state = this.states.get(id);
-      this.states.set(id, state ? { ...state, key: ws.key } : initialState(ws.key));
+      this.states.set(id, state ? limitPendingSeries({ ...state, key: ws.key }, seriesLimit) : initialState(ws.key));
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
@@ -223,9 +225,8 @@ export class Exporter {
         client: ws.project.client,
         pager: ws.project.pager,
         workspaceId: ws.key.workspaceId,
-        packageSeriesLimit: this.config.metrics.packageSeries ? this.config.metrics.packageSeriesLimit : 0,
+        packageSeriesLimit: this.config.metrics.packageSeriesLimit,
         now: startedMs,
-        tracker: before.tracker,
         previous: before.previous,
       });
       this.update(id, (s) => pollSucceeded(s, snapshot, { startedMs, endedMs: clock.now() }));
@@ -254,7 +255,7 @@ export class Exporter {
       { project_id: e.projectId, workspace_id: e.workspaceId, kind: e.kind, code: e.code, duration_s: e.durationSeconds },
       "api request",
     );
-    const ws = e.workspaceId ? this.workspaces.get(stateId(e)) : undefined;
+    const ws = e.workspaceId ? this.workspaces.get(workspaceKey(e.projectId, e.workspaceId)) : undefined;
     // A request still in flight for a workspace or project removed since must not bring its series back.
     if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
     this.api.observe(

@@ -17,6 +17,7 @@ import { WebConfigSource } from "./http/web-config-source";
 import { describeWebConfig } from "./http/web-config";
 import { accessControl } from "./http/access";
 import { ScrapeMetrics } from "./http/self-metrics";
+import { withTrailer } from "./http/metrics-body";
 import { DEFAULT_HANDSHAKE_LIMITS, HandshakeLimits, createTlsServer } from "./http/tls-server";
 import { createServer } from "node:http";
 
@@ -81,10 +82,9 @@ export async function run(options: RunOptions): Promise<Running> {
   webConfig?.onRejected((message) => logger.error({ problem: message }, "web config rejected; the last good one stays"));
   webConfig?.onChange(() => logger.info({ web_config: webConfig.path, ...describeWebConfig(webConfig.current) }, "web config reloaded"));
   const scrapes = new ScrapeMetrics(webConfig && (() => webConfig));
-  exporter.cache.addLive(() => scrapes.render());
   const app = createApp({
     telemetryPath: options.flags.telemetryPath,
-    metrics: (gzip, format) => exporter.cache.body(gzip, format),
+    metrics: async (gzip, format) => withTrailer(await exporter.metrics(gzip, format), gzip, format, scrapes.render()),
     landingPage: () =>
       renderLandingPage(
         { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now(), web: describeWebConfig(webConfig?.current) },

@@ -6,13 +6,15 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error";
 import { formatDuration } from "./duration";
+import { workspaceKey } from "./workspace-key";
 import { FILE_PATH, Problems, readYamlTree } from "./yaml-tree";
 import { ReadContext, Section, describeReadError } from "./section";
 
 export type Pagination = "page" | "offset" | "auto";
 export interface Config {
   polling: { intervalMs: number; timeoutMs: number; concurrency: number; pagination: Pagination };
-  metrics: { packageSeries: boolean; packageSeriesLimit: number; staleAfterMs: number };
+  /** `packageSeriesLimit` is 0 when `package_series` is off: the one number pollers and renderers read. */
+  metrics: { packageSeriesLimit: number; staleAfterMs: number };
   projects: ProjectConfig[];
 }
 export interface ProjectConfig {
@@ -22,7 +24,8 @@ export interface ProjectConfig {
   endpoint: string;
   auth: AuthConfig;
   workspaces: WorkspaceConfig[];
-  discover?: { instanceId: string; refreshMs: number };
+  /** `intervalMs` is how often a discovered workspace is polled: `polling.interval`. */
+  discover?: { instanceId: string; refreshMs: number; intervalMs: number };
 }
 export type AuthConfig =
   | { type: "aksk"; accessKey: string; secretKey: string; securityToken?: string }
@@ -133,17 +136,24 @@ function readPolling(s: Section): Checked<Polling> {
     pagination: s.oneOf("pagination", PAGINATIONS, DEFAULTS.pagination),
   };
   const { intervalMs, timeoutMs } = polling;
-  if (intervalMs !== undefined && timeoutMs !== undefined && timeoutMs >= intervalMs) {
+  if (intervalMs !== undefined && !outlastsTimeout(intervalMs, timeoutMs)) {
     s.problem("timeout", `must be shorter than polling.interval (${formatDuration(intervalMs)})`);
   }
   return polling;
 }
 
+/** A poll must end before the next one is due: the one timeout check, for the default and each workspace interval. */
+function outlastsTimeout(intervalMs: number, timeoutMs: number | undefined): boolean {
+  return timeoutMs === undefined || intervalMs > timeoutMs;
+}
+
 function readMetrics(s: Section): Config["metrics"] | undefined {
   s.allowOnly(["package_series", "package_series_limit", "stale_after"]);
+  const on = s.bool("package_series", DEFAULTS.packageSeries);
+  const limit = s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1);
   return complete<Config["metrics"]>({
-    packageSeries: s.bool("package_series", DEFAULTS.packageSeries),
-    packageSeriesLimit: s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1),
+    // Decided here once: the poller asks for this many package series, the renderer shows what it got.
+    packageSeriesLimit: on === undefined || limit === undefined ? undefined : on ? limit : 0,
     staleAfterMs: s.duration("stale_after", DEFAULTS.staleAfterMs),
   });
 }
@@ -172,7 +182,7 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
   // Without a valid project ID, duplicates are still looked for within this entry.
   const scope = projectId ?? s.path;
   const workspaces = readWorkspaces(s, polling, (id, path) => checkUnique(seen, scope, id, path));
-  const discover = readDiscover(s);
+  const discover = readDiscover(s, polling?.intervalMs);
   const listed = s.get("workspaces");
   if (!s.has("discover") && (listed === undefined || (listed.kind === "list" && listed.items.length === 0))) {
     s.problem("workspaces", "at least one workspace is required unless discover is set");
@@ -187,7 +197,7 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
  * same project (one per DataArts instance), or their series would collide.
  */
 function checkUnique(seen: WorkspaceIds, projectId: string, id: string, path: string): string | undefined {
-  const key = `${projectId}/${id}`;
+  const key = workspaceKey(projectId, id);
   const first = seen.get(key);
   if (first === undefined) seen.set(key, path);
   return first && `duplicate workspace id (also ${first})`;
@@ -215,7 +225,7 @@ function readWorkspaces(
     const name = s.has("name") ? s.text("name") : id;
     const intervalMs = s.duration("interval", polling?.intervalMs);
     const timeoutMs = polling?.timeoutMs;
-    if (s.has("interval") && intervalMs !== undefined && timeoutMs !== undefined && intervalMs <= timeoutMs) {
+    if (s.has("interval") && intervalMs !== undefined && timeoutMs !== undefined && !outlastsTimeout(intervalMs, timeoutMs)) {
       s.problem("interval", `must be longer than polling.timeout (${formatDuration(timeoutMs)})`);
     }
     return complete<WorkspaceConfig>({ id, name, intervalMs });
@@ -224,7 +234,7 @@ function readWorkspaces(
 }
 
 /** The discover block, undefined when absent, null when invalid (reported). */
-function readDiscover(project: Section): ProjectConfig["discover"] | null {
+function readDiscover(project: Section, intervalMs: number | undefined): ProjectConfig["discover"] | null {
   if (!project.has("discover")) return undefined;
   const s = project.section("discover");
   if (!s) return null;
@@ -232,6 +242,7 @@ function readDiscover(project: Section): ProjectConfig["discover"] | null {
   const discover = complete<NonNullable<ProjectConfig["discover"]>>({
     instanceId: s.id("instance_id"),
     refreshMs: s.duration("refresh", DEFAULTS.discoverRefreshMs),
+    intervalMs,
   });
   return discover ?? null;
 }

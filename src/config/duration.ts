@@ -14,9 +14,14 @@ const UNITS: ReadonlyArray<readonly [string, number]> = [
   ["ms", 1],
 ];
 
-/** The longest wait a Node.js timer can hold is 2^31-1 ms (about 24.8 days). */
-export const MAX_DURATION_MS = 24 * 24 * 3600_000;
-export const MAX_DURATION_TEXT = "24d";
+/** The longest wait a Node.js timer can hold (about 24.8 days); Node fires a longer one at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const DAY_MS = 24 * 3600_000;
+const MAX_DAYS = Math.floor(MAX_TIMER_MS / DAY_MS);
+/** The longest duration config accepts: the whole days a timer can hold (24d). */
+export const MAX_DURATION_MS = MAX_DAYS * DAY_MS;
+/** Written in days, as people count them, rather than formatDuration's 3w3d. */
+export const MAX_DURATION_TEXT = `${MAX_DAYS}d`;
 
 // One optional group per unit, in UNITS order, so units must come largest first.
 const PATTERN = new RegExp(`^${UNITS.map(([u]) => `(?:(\\d+)${u})?`).join("")}$`);

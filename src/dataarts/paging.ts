@@ -1,9 +1,7 @@
 /** Paging through release packages, learning once per project how the service reads `offset`. */
 import { DataArtsClient } from "./client";
 import { MAX_LIMIT, ReleasePackage, ReleasePackageQuery } from "./model";
-
-/** 100 000 packages at 100 a page: far beyond any burst, and a bound on a service answering nonsense. */
-export const MAX_PAGES = 1_000;
+import { PageCollector, walkPages } from "./page-walk";
 
 /** How the service reads `offset` in the release-packages query. */
 export type OffsetReading = "page" | "offset";
@@ -37,17 +35,10 @@ export class ReleasePackagePager {
     const pageSize = Math.min(filter.limit ?? MAX_LIMIT, MAX_LIMIT);
     const query = (offset: number) => this.client.queryReleasePackages(workspaceId, { ...filter, limit: pageSize, offset });
     const first = await query(0);
-    const found = new Map<string, ReleasePackage>();
-    const target = Math.min(first.total, max);
-    // Returns whether the page brought anything new: a service that ignores offset must not loop us.
-    const add = (pkgs: ReleasePackage[]) => {
-      const before = found.size;
-      for (const p of pkgs) if (found.size < target && !found.has(p.package_id)) found.set(p.package_id, p);
-      return found.size > before;
-    };
-    add(first.data);
-    const done = () => ({ packages: [...found.values()], total: first.total });
-    if (found.size >= target || first.data.length === 0) return done();
+    const found = new PageCollector<ReleasePackage>((p) => p.package_id, Math.min(first.total, max));
+    found.add(first.data);
+    const done = () => ({ packages: found.items(), total: first.total });
+    if (found.full || first.data.length === 0) return done();
 
     let pageIndex = 1;
     let recordOffset = first.data.length;
@@ -58,18 +49,19 @@ export class ReleasePackagePager {
       const probe = await query(1);
       const firstIds = new Set(first.data.slice(1).map((p) => p.package_id));
       this.reading = probe.data.some((p) => firstIds.has(p.package_id)) ? "offset" : "page";
-      if (!add(probe.data) && probe.data.length === 0) return done();
+      if (!found.add(probe.data) && probe.data.length === 0) return done();
       pageIndex = 2;
       recordOffset = 1 + probe.data.length;
     }
+    if (found.full) return done();
     // Stop at total; and whatever total says, after a bounded number of pages.
-    const maxPages = Math.min(Math.ceil(target / Math.max(1, first.data.length)) + 2, MAX_PAGES);
-    for (let pages = 0; found.size < target && pages < maxPages; pages++) {
+    await walkPages(async () => {
       const page = await query(this.reading === "offset" ? recordOffset : pageIndex);
-      if (!add(page.data)) break;
+      if (!found.add(page.data)) return false;
       pageIndex += 1;
       recordOffset += page.data.length;
-    }
+      return !found.full;
+    }, Math.ceil(found.target / Math.max(1, first.data.length)) + 2);
     return done();
   }
 }

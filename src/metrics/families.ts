@@ -2,6 +2,7 @@
 import { ERROR_REASONS } from "../dataarts/api-error";
 import { Family, Labels, formatValue, renderFamily, sampleLine } from "./exposition";
 import { STATUSES, WorkspaceState } from "../polling/state";
+import { workspaceKey } from "../config/workspace-key";
 
 const FROM_POLL = "(from the last poll)";
 
@@ -109,7 +110,7 @@ function exporterFamilies(info: ExporterInfo): Family[] {
 }
 
 /** The families that move with the clock, computed at each scrape (a few lines per workspace). */
-export function renderAges(states: WorkspaceState[], nowMs: number, packageSeries: boolean): string {
+export function renderAges(states: WorkspaceState[], nowMs: number): string {
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (nowMs - ms) / 1000));
   const withData = states.filter((s) => s.data);
   const families: Family[] = [
@@ -120,9 +121,8 @@ export function renderAges(states: WorkspaceState[], nowMs: number, packageSerie
       one(w, age(s.data!.oldestReleasingStartMs)),
     ),
   ];
-  let out = families.map(renderFamily).join("");
-  if (packageSeries) out += renderPendingAges(withData, age);
-  return out;
+  // Per-package series are what the poll collected: none when config turned them off.
+  return families.map(renderFamily).join("") + renderPendingAges(withData, age);
 }
 
 /** Label text of each package series, built once per poll: a scrape only writes the numbers. */
@@ -190,10 +190,10 @@ export class ApiMetrics {
     this.latency.set(labels.projectId, h);
   }
 
-  /** Keeps only the series of these projects and workspaces (`projectId/workspaceId`; empty workspace ids always stay). */
+  /** Keeps only the series of these projects and workspaces (by workspaceKey; empty workspace ids always stay). */
   retain(projectIds: ReadonlySet<string>, workspaceIds: ReadonlySet<string>): void {
     for (const [key, { labels }] of this.requests) {
-      const keep = projectIds.has(labels.projectId) && (labels.workspaceId === "" || workspaceIds.has(`${labels.projectId}/${labels.workspaceId}`));
+      const keep = projectIds.has(labels.projectId) && (labels.workspaceId === "" || workspaceIds.has(workspaceKey(labels.projectId, labels.workspaceId)));
       if (!keep) this.requests.delete(key);
     }
     for (const projectId of this.latency.keys()) if (!projectIds.has(projectId)) this.latency.delete(projectId);

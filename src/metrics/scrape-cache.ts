@@ -1,7 +1,7 @@
 /** Serves /metrics from memory: the polled part rendered once per poll, the clock-moving part per scrape. */
 import { gzipSync } from "node:zlib";
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { ExpositionFormat, OPENMETRICS_EOF, toOpenMetrics } from "./exposition";
+import { ExpositionFormat, toOpenMetrics } from "./exposition";
 
 const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 
@@ -20,8 +20,6 @@ export interface ScrapeParts {
 export class ScrapeCache {
   private cached: Partial<Record<ExpositionFormat, { text: Buffer; gzip: Buffer }>> = {};
   private readonly process = new Registry();
-  /** Families the wiring adds that move with every scrape (the HTTP face's own counters). */
-  private readonly extraLive: Array<() => string> = [];
 
   constructor(private readonly parts: ScrapeParts) {
     collectDefaultMetrics({ register: this.process });
@@ -34,19 +32,16 @@ export class ScrapeCache {
     this.cached = {};
   }
 
-  addLive(render: () => string): void {
-    this.extraLive.push(render);
-  }
-
   /** Whether the polled part is rendered already (for tests of the scrape path). */
   get isCached(): boolean {
     return this.cached.text !== undefined || this.cached.openmetrics !== undefined;
   }
 
+  /** The families in `format`; OpenMetrics' `# EOF` is the caller's, who may add families after these. */
   async body(gzip: boolean, format: ExpositionFormat = "text"): Promise<Buffer> {
     const polled = this.polled(format);
-    const liveText = this.parts.live() + this.extraLive.map((render) => render()).join("") + (await this.process.metrics());
-    const live = Buffer.from(format === "openmetrics" ? toOpenMetrics(liveText) + OPENMETRICS_EOF : liveText);
+    const liveText = this.parts.live() + (await this.process.metrics());
+    const live = Buffer.from(format === "openmetrics" ? toOpenMetrics(liveText) : liveText);
     return gzip ? Buffer.concat([polled.gzip, gzipSync(live)]) : Buffer.concat([polled.text, live]);
   }
 

@@ -2,7 +2,7 @@
 import { DataArtsClient } from "../dataarts/client";
 import { ReleasePackagePager } from "../dataarts/paging";
 import { DeployStatus, MAX_LIMIT, ReleasePackage } from "../dataarts/model";
-import { FailureTracker, PendingPackage, ReleasingPackage, Snapshot } from "./state";
+import { PendingPackage, ReleasingPackage, Snapshot } from "./state";
 
 /** Margin for the service's clock being behind ours when choosing the failure window. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -11,10 +11,9 @@ export interface PollContext {
   client: DataArtsClient;
   pager: ReleasePackagePager;
   workspaceId: string;
-  /** 0 turns the per-package pending series off. */
+  /** `metrics.packageSeriesLimit` from config: 0 turns the per-package pending series off. */
   packageSeriesLimit: number;
   now: number;
-  tracker: FailureTracker;
   /** When the previous successful poll started, and the releases it saw running. */
   previous?: { startedMs: number; releasing: ReleasingPackage[] };
 }
@@ -64,23 +63,24 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
 
   const newest = failed.data[0];
   return {
-    counts: {
-      pending_review: pending.total,
-      succeeded: succeeded.total,
-      failed: failed.total,
-      releasing: releasing.total,
+    data: {
+      counts: {
+        pending_review: pending.total,
+        succeeded: succeeded.total,
+        failed: failed.total,
+        releasing: releasing.total,
+      },
+      oldestPendingApplyMs: pending.oldest?.apply_timestamp,
+      oldestReleasingStartMs,
+      lastFailureMs: newest && newest.deploy_timestamp > 0 ? newest.deploy_timestamp : undefined,
+      pending: pending.series,
     },
-    oldestPendingApplyMs: pending.oldest?.apply_timestamp,
-    oldestReleasingStartMs,
-    lastFailureMs: newest && newest.deploy_timestamp > 0 ? newest.deploy_timestamp : undefined,
     recentFailures: recent.packages
       .filter((p) => p.deploy_status === DeployStatus.failed)
       .map((p) => ({ id: p.package_id, deployMs: p.deploy_timestamp })),
-    failureWindowStartMs,
     // A release running now may fail later with its old deploy time: keep what was seen since it started.
     failureRetainFromMs: minOf([failureWindowStartMs, oldestReleasingStartMs])!,
     releasing: running,
-    pending: pending.series,
   };
 }
 
@@ -94,8 +94,8 @@ async function pendingPackages(ctx: PollContext) {
     const page = await ctx.client.queryReleasePackages(ctx.workspaceId, { ...filter, limit: 1, offset: 0 });
     return { total: page.total, oldest: page.data[0], series: [] as PendingPackage[] };
   }
-  const limit = Math.min(MAX_LIMIT, ctx.packageSeriesLimit);
-  const all = await ctx.pager.all(ctx.workspaceId, { ...filter, limit }, ctx.packageSeriesLimit);
+  // The pager owns the page size: it asks for at most MAX_LIMIT a page.
+  const all = await ctx.pager.all(ctx.workspaceId, { ...filter, limit: ctx.packageSeriesLimit }, ctx.packageSeriesLimit);
   const series = all.packages
     .map((p) => ({ id: p.package_id, name: p.package_name ?? "", applicant: p.apply_user_name ?? "", applyMs: p.apply_timestamp }))
     .sort((a, b) => a.applyMs - b.applyMs);

@@ -1,3 +1,6 @@
+/** Runs polls and discoveries each on its own interval: jittered first runs, never overlapping themselves. */
+import { MAX_TIMER_MS } from "../config/duration";
+
 /** Timers as the scheduler sees them; injected so tests fire them by hand. */
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -8,8 +11,6 @@ export const systemTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface Job {
   id: string;

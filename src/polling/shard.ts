@@ -1,5 +1,6 @@
 /** Which shard polls a workspace: jump consistent hashing of its project and workspace ids. */
 import { createHash } from "node:crypto";
+import { workspaceKey } from "../config/workspace-key";
 
 /**
  * Scale-out the kube-state-metrics way: every replica reads the same config and
@@ -45,5 +46,5 @@ export function hashKey(key: string): bigint {
 
 /** The shard (0-based) that polls a workspace. */
 export function shardOf(projectId: string, workspaceId: string, totalShards: number): number {
-  return jumpConsistentHash(`${projectId}/${workspaceId}`, totalShards);
+  return jumpConsistentHash(workspaceKey(projectId, workspaceId), totalShards);
 }

@@ -25,21 +25,25 @@ export interface PendingPackage {
   applyMs: number;
 }
 
-/** What one successful poll learned. */
-export interface Snapshot {
+/** What a poll learned that the metrics show; kept until polls have failed for `stale_after`. */
+export interface WorkspaceData {
   counts: Record<StatusLabel, number>;
   oldestPendingApplyMs?: number;
   oldestReleasingStartMs?: number;
   lastFailureMs?: number;
-  /** Failed packages whose `deploy_timestamp` is at or after `failureWindowStartMs`. */
+  /** Oldest first; only with per-package series, at most `package_series_limit`. */
+  pending: PendingPackage[];
+}
+
+/** What one successful poll learned: the data to show, and what the next poll and the failure count need. */
+export interface Snapshot {
+  data: WorkspaceData;
+  /** Failed packages whose `deploy_timestamp` is in this poll's failure window. */
   recentFailures: Array<{ id: string; deployMs: number }>;
-  failureWindowStartMs: number;
   /** Seen failures older than this can never be queried again, so they may be forgotten. */
   failureRetainFromMs: number;
   /** Releases running now, as far as one page lists them (oldest first). */
   releasing: ReleasingPackage[];
-  /** Oldest first; only with per-package series. */
-  pending: PendingPackage[];
 }
 
 /** Remembers which failures were seen, so each counts once. */
@@ -57,7 +61,7 @@ export interface WorkspaceState {
   /** Start of the current run of failed polls. */
   failingSinceMs?: number;
   /** The last successful poll's data; dropped once polls have failed for `stale_after`. */
-  data?: Omit<Snapshot, "recentFailures" | "failureWindowStartMs" | "failureRetainFromMs" | "releasing">;
+  data?: WorkspaceData;
   failuresTotal: number;
   errors: Record<ErrorReason, number>;
   tracker: FailureTracker;
@@ -97,17 +101,16 @@ export function trackFailures(
 
 export function pollSucceeded(state: WorkspaceState, snapshot: Snapshot, timing: PollTiming): WorkspaceState {
   const { tracker, newFailures } = trackFailures(state.tracker, snapshot.recentFailures, snapshot.failureRetainFromMs);
-  const { recentFailures: _r, failureWindowStartMs: _w, failureRetainFromMs: _k, releasing, ...data } = snapshot;
   return {
     ...state,
     up: true,
     lastSuccessMs: timing.endedMs,
     lastDurationSeconds: (timing.endedMs - timing.startedMs) / 1000,
     failingSinceMs: undefined,
-    data,
+    data: snapshot.data,
     failuresTotal: state.failuresTotal + newFailures,
     tracker,
-    previous: { startedMs: timing.startedMs, releasing },
+    previous: { startedMs: timing.startedMs, releasing: snapshot.releasing },
   };
 }
 
@@ -129,7 +132,11 @@ export function pollFailed(
   };
 }
 
-/** A workspace's key under which its state is kept across polls, discoveries and reloads. */
-export function stateId(key: Pick<WorkspaceKey, "projectId" | "workspaceId">): string {
-  return `${key.projectId}/${key.workspaceId}`;
+/**
+ * At most `limit` per-package series, at once: a reload that lowers `package_series_limit`
+ * (0 turns them off) does not wait for the next poll. Pending is oldest first, as a poll keeps it.
+ */
+export function limitPendingSeries(state: WorkspaceState, limit: number): WorkspaceState {
+  if (!state.data || state.data.pending.length <= limit) return state;
+  return { ...state, data: { ...state.data, pending: state.data.pending.slice(0, limit) } };
 }

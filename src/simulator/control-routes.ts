@@ -8,7 +8,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import type { ReleasePackage } from "../dataarts/model";
 import { sendError, type SimContext } from "./http";
-import { NotFoundError } from "./store";
+import { NotFoundError } from "./workspace-data";
 import type { Fault, SimulatorControl, WorkspaceInput } from "./types";
 
 export const CONTROL_PREFIX = "/-/sim/";

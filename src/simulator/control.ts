@@ -1,8 +1,8 @@
 /** The in-process test control of a simulator. */
 import type { ReleasePackage } from "../dataarts/model";
 import type { SimCore } from "./core";
-import { checkFault } from "./faults";
-import { NotFoundError } from "./store";
+import { checkFault } from "./fault-schema";
+import { NotFoundError } from "./workspace-data";
 import type { Fault, SimulatorControl, WorkspaceInput } from "./types";
 
 export function createControl(core: SimCore): SimulatorControl {

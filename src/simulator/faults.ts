@@ -1,33 +1,8 @@
-/** Injected faults: their schema, their queue per workspace, and the answers they give. */
-import { z } from "zod";
+/** Injected faults at work: taking one from a workspace's queue, and the answers it gives. */
 import type { ReleasePackagePage } from "../dataarts/model";
 import { sendError, sendRaw, waitForCloseOr, type SimContext } from "./http";
-import type { WorkspaceData } from "./store";
+import type { WorkspaceData } from "./workspace-data";
 import type { Fault } from "./types";
-
-const times = z.number().int().positive().optional();
-
-export const faultSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("server_error"), status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(), html: z.boolean().optional(), times }),
-  z.strictObject({ kind: z.literal("throttle"), retryAfter: z.string().min(1).optional(), times }),
-  z.strictObject({ kind: z.literal("slow"), delayMs: z.number().int().nonnegative().max(600_000), times }),
-  z.strictObject({ kind: z.literal("hang"), times }),
-  z.strictObject({ kind: z.literal("malformed_json"), times }),
-  z.strictObject({
-    kind: z.literal("wrong_shape"),
-    variant: z.enum(["data_not_array", "total_not_number", "timestamp_not_number", "not_an_object"]),
-    times,
-  }),
-  z.strictObject({ kind: z.literal("html"), times }),
-  z.strictObject({ kind: z.literal("status"), status: z.number().int().min(400).max(599), errorCode: z.string().min(1), errorMsg: z.string().optional(), times }),
-]);
-
-/** Validates a fault from an untyped source (HTTP control route or a test's literal); throws with the reasons. */
-export function checkFault(input: unknown): Fault {
-  const parsed = faultSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`invalid fault: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  return parsed.data;
-}
 
 /** Takes the fault that answers this request, counting down (and dropping) one with `times`. */
 export function takeFault(ws: WorkspaceData): Fault | undefined {

@@ -5,7 +5,7 @@ export { SIM_CREDENTIALS, SIGNATURE_WINDOW_MS } from "./auth";
 export { scenarioByName, SCENARIO_NAMES, type ScenarioOptions } from "./scenarios";
 export { generatePackages, type GenerateSpec, type StatusName } from "./generate";
 export { isLoopback, CONTROL_PREFIX } from "./control-routes";
-export { checkFault } from "./faults";
+export { checkFault } from "./fault-schema";
 export type {
   Fault,
   FaultKind,

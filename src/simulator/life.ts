@@ -2,7 +2,8 @@
 import { DeployStatus } from "../dataarts/model";
 import { approve, newPackage } from "./generate";
 import { Rng } from "./random";
-import type { SimStore, WorkspaceData } from "./store";
+import type { SimStore } from "./store";
+import type { WorkspaceData } from "./workspace-data";
 import type { LifeConfig } from "./types";
 
 const DEFAULTS: Required<LifeConfig> = {

@@ -1,6 +1,6 @@
 /** Reads a release-packages request body the way the service does, into a PackageQuery or a DLF.3051 reason. */
 import { MAX_LIMIT, type OrderColumn, type SortDirection } from "../dataarts/model";
-import type { PackageQuery, TimeRange } from "./store";
+import type { PackageQuery, TimeRange } from "./package-query";
 
 export type OffsetMode = "page" | "offset";
 

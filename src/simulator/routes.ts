@@ -6,7 +6,8 @@ import type { SimCore } from "./core";
 import { answerFault, corruptAnswer, takeFault } from "./faults";
 import { sendError, sendRaw, type SimContext } from "./http";
 import { parseQuery } from "./query";
-import type { ProjectData, WorkspaceData } from "./store";
+import type { ProjectData } from "./store";
+import type { WorkspaceData } from "./workspace-data";
 
 const RELEASE_PACKAGES = /^\/v2\/([^/]+)\/factory\/release-packages\/?$/;
 const WORKSPACES = /^\/v1\/([^/]+)\/workspaces\/([^/]+)\/?$/;

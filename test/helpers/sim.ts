@@ -1,7 +1,7 @@
-import { AkSkAuthenticator, Authenticator, PasswordAuthenticator, StaticTokenAuthenticator } from "../../src/dataarts/auth";
+import type { AuthConfig } from "../../src/config/config";
 import { DataArtsClient, RequestEvent } from "../../src/dataarts/client";
+import { createClient } from "../../src/dataarts/client-factory";
 import { DEFAULT_RETRY, RetryPolicy } from "../../src/dataarts/retry";
-import { IamTokenProvider } from "../../src/dataarts/token";
 import { axiosTransport } from "../../src/dataarts/transport";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { ReleasePackage } from "../../src/dataarts/model";
@@ -28,8 +28,9 @@ export interface TestClient {
 }
 
 /**
- * A real client over real HTTP to the simulator. Its clock starts at the wall-clock
- * time (the simulator checks signature dates) but sleeps without waiting.
+ * A real client over real HTTP to the simulator, built by the exporter's own factory.
+ * Its clock starts at the wall-clock time (the simulator checks signature dates) but
+ * sleeps without waiting.
  */
 export function clientFor(
   sim: RunningSimulator,
@@ -37,51 +38,33 @@ export function clientFor(
 ): TestClient {
   const clock = new FakeClock(Date.now());
   const events: RequestEvent[] = [];
-  let client: DataArtsClient;
-  const auth = authenticator(options, sim.url, clock, () => client);
-  client = new DataArtsClient({
-    projectId: PROJECT,
-    endpoint: sim.url,
-    auth,
-    transport: axiosTransport(),
-    clock,
-    timeoutMs: options.timeoutMs ?? 2_000,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    random: () => 0.5,
-    onRequest: (e) => events.push(e),
-  });
+  const client = createClient(
+    { projectId: PROJECT, endpoint: sim.url, auth: authConfig(options, sim.url) },
+    {
+      transport: axiosTransport(),
+      clock,
+      timeoutMs: options.timeoutMs ?? 2_000,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      random: () => 0.5,
+      onRequest: (e) => events.push(e),
+    },
+  );
   return { client, clock, events };
 }
 
-function authenticator(
-  options: { auth?: AuthKind; secretKey?: string; securityToken?: string; token?: string },
-  iamEndpoint: string,
-  clock: FakeClock,
-  client: () => DataArtsClient,
-): Authenticator {
+function authConfig(options: { auth?: AuthKind; secretKey?: string; securityToken?: string; token?: string }, iamEndpoint: string): AuthConfig {
   switch (options.auth ?? "aksk") {
-    case "aksk":
-      return new AkSkAuthenticator(
-        { accessKey: SIM_CREDENTIALS.accessKey, secretKey: options.secretKey ?? SIM_CREDENTIALS.secretKey, securityToken: options.securityToken },
-        PROJECT,
-        clock,
-      );
+    case "aksk": {
+      const keys = { accessKey: SIM_CREDENTIALS.accessKey, secretKey: options.secretKey ?? SIM_CREDENTIALS.secretKey };
+      return options.securityToken === undefined
+        ? { type: "aksk", ...keys }
+        : { type: "aksk", ...keys, securityToken: options.securityToken };
+    }
     case "token":
-      return new StaticTokenAuthenticator(options.token ?? SIM_CREDENTIALS.staticToken);
+      return { type: "token", token: options.token ?? SIM_CREDENTIALS.staticToken };
     case "password":
-      return new PasswordAuthenticator(
-        new IamTokenProvider(
-          {
-            iamEndpoint, // the simulator serves IAM on its own URL
-            domain: SIM_CREDENTIALS.domain,
-            user: SIM_CREDENTIALS.user,
-            password: SIM_CREDENTIALS.password,
-            projectId: PROJECT,
-          },
-          (url, body) => client().sendIam(url, body),
-          clock,
-        ),
-      );
+      // The simulator serves IAM on its own URL.
+      return { type: "password", iamEndpoint, domain: SIM_CREDENTIALS.domain, user: SIM_CREDENTIALS.user, password: SIM_CREDENTIALS.password };
   }
 }
 

@@ -32,7 +32,7 @@ function scenario(): Scenario {
 function config(sim: RunningSimulator, project: Partial<Config["projects"][number]>, concurrency = 4): Config {
   return {
     polling: { intervalMs: 60_000, timeoutMs: 400, concurrency, pagination: "auto" },
-    metrics: { packageSeries: false, packageSeriesLimit: 10, staleAfterMs: 600_000 },
+    metrics: { packageSeriesLimit: 0, staleAfterMs: 600_000 },
     projects: [
       {
         projectId: PROJECT,
@@ -61,7 +61,7 @@ function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, to
 }
 
 async function scrapeText(exporter: Exporter): Promise<string> {
-  return (await exporter.cache.body(false)).toString();
+  return (await exporter.metrics(false)).toString();
 }
 
 const upOf = async (exporter: Exporter) =>
@@ -83,15 +83,15 @@ describe("the exporter wired in process", () => {
     timers.fireAll();
     await eventually(async () => (await upOf(exporter))[ids[0]!] === 1, "the first poll");
     const before = JSON.stringify(sim.control.requestCounts());
-    for (let i = 0; i < 100; i++) await exporter.cache.body(i % 2 === 0);
+    for (let i = 0; i < 100; i++) await exporter.metrics(i % 2 === 0);
     expect(JSON.stringify(sim.control.requestCounts())).toBe(before);
-    expect(exporter.cache.isCached).toBe(true);
+    expect(exporter.metricsCached).toBe(true);
     exporter.stop();
   });
 
   it("polls the workspaces discovery finds, and drops those it no longer finds", async () => {
     const timers = new ManualTimers();
-    const exporter = exporterFor(config(sim, { discover: { instanceId: "instance-1", refreshMs: 600_000 } }), timers);
+    const exporter = exporterFor(config(sim, { discover: { instanceId: "instance-1", refreshMs: 600_000, intervalMs: 60_000 } }), timers);
     exporter.start();
     timers.fireAll(); // discovery
     await eventually(async () => exporter.workspaceStates().length === 6, "discovery");

@@ -22,7 +22,6 @@ async function poll(sim: RunningSimulator, state: WorkspaceState, pager: Release
     workspaceId: WS,
     packageSeriesLimit: seriesLimit,
     now: startedMs,
-    tracker: state.tracker,
     previous: state.previous,
   });
   const next = pollSucceeded(state, snapshot, { startedMs, endedMs: Date.now() });

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import type { OrderColumn, ReleasePackage, SortDirection } from "../../src/dataarts/model";
 import { generatePackages } from "../../src/simulator";
 import { parseQuery } from "../../src/simulator/query";
-import { WorkspaceData, type PackageQuery } from "../../src/simulator/store";
+import type { PackageQuery } from "../../src/simulator/package-query";
+import { WorkspaceData } from "../../src/simulator/workspace-data";
 import { NOW } from "./helpers";
 
 /** The obvious, slow implementation the indexed store must agree with. */

@@ -58,7 +58,7 @@ const TOKEN_PROJECT = {
 } as const;
 
 const DEFAULT_POLLING: Config["polling"] = { intervalMs: 60_000, timeoutMs: 10_000, concurrency: 4, pagination: "auto" };
-const DEFAULT_METRICS: Config["metrics"] = { packageSeries: false, packageSeriesLimit: 200, staleAfterMs: 600_000 };
+const DEFAULT_METRICS: Config["metrics"] = { packageSeriesLimit: 0, staleAfterMs: 600_000 };
 
 describe("valid configs", () => {
   it("fills in every default for the smallest useful config", () => {
@@ -77,7 +77,7 @@ describe("valid configs", () => {
   it("reads every key when all are set", () => {
     expect(parseConfig(fixture("valid", "full"), sources())).toEqual({
       polling: { intervalMs: 120_000, timeoutMs: 15_000, concurrency: 8, pagination: "offset" },
-      metrics: { packageSeries: true, packageSeriesLimit: 50, staleAfterMs: 5_400_000 },
+      metrics: { packageSeriesLimit: 50, staleAfterMs: 5_400_000 },
       projects: [
         {
           projectId: "0123456789abcdef0123456789abcdef",
@@ -89,7 +89,7 @@ describe("valid configs", () => {
             { id: "0042", name: "0042", intervalMs: 120_000 },
             { id: "0017", name: "0017", intervalMs: 120_000 },
           ],
-          discover: { instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 300_000 },
+          discover: { instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 300_000, intervalMs: 120_000 },
         },
       ],
     });
@@ -110,7 +110,7 @@ describe("valid configs", () => {
   it("accepts a project that only discovers its workspaces, refreshing every 10m by default", () => {
     const [project] = parseConfig(fixture("valid", "discover-only"), sources()).projects;
     expect(project?.workspaces).toEqual([]);
-    expect(project?.discover).toEqual({ instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 600_000 });
+    expect(project?.discover).toEqual({ instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 600_000, intervalMs: 60_000 });
     expect(project?.auth).toEqual({ type: "token", token: "s3cr3t-file-token" });
   });
 
@@ -217,7 +217,7 @@ describe("environment variable expansion", () => {
     const yaml = `polling:\n  concurrency: \${C}\nmetrics:\n  package_series: \${P}\n${fixture("valid", "minimal")}`;
     const config = parseConfig(yaml, sources({ C: "12", P: "true" }));
     expect(config.polling.concurrency).toBe(12);
-    expect(config.metrics.packageSeries).toBe(true);
+    expect(config.metrics.packageSeriesLimit).toBe(200);
   });
 
   it("keeps a quoted reference a string", () => {
@@ -500,7 +500,7 @@ describe("config.example.yaml", () => {
       endpoint: "https://dayu.cn-north-4.myhuaweicloud.com",
       auth: { type: "aksk", accessKey: "AKEXAMPLE", secretKey: "s3cr3t-sk" },
       workspaces: [{ id: "45be704b28cb4f25a39221169fd3e27e", name: "analytics", intervalMs: 30_000 }],
-      discover: { instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 600_000 },
+      discover: { instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 600_000, intervalMs: 60_000 },
     });
   });
 

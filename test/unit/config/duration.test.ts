@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from "../../../src/config/duration";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, formatDuration, parseDuration } from "../../../src/config/duration";
 
 describe("parseDuration", () => {
   it.each([
@@ -49,5 +49,14 @@ describe("formatDuration", () => {
     }
     expect(formatDuration(90_000)).toBe("1m30s");
     expect(formatDuration(60_000)).toBe("1m");
+  });
+});
+
+describe("the longest duration", () => {
+  it("is the whole days a Node.js timer can hold, and the scheduler caps its timers at the same bound", () => {
+    expect(MAX_DURATION_MS).toBe(24 * 86_400_000);
+    expect(MAX_DURATION_TEXT).toBe("24d");
+    expect(MAX_DURATION_MS).toBeLessThanOrEqual(MAX_TIMER_MS);
+    expect(MAX_DURATION_MS + 86_400_000).toBeGreaterThan(MAX_TIMER_MS);
   });
 });

@@ -1,6 +1,7 @@
 import { DataArtsClient } from "../../../src/dataarts/client";
 import { ReleasePackage, ReleasePackagePage, ReleasePackageQuery } from "../../../src/dataarts/model";
-import { MAX_PAGES, ReleasePackagePager } from "../../../src/dataarts/paging";
+import { ReleasePackagePager } from "../../../src/dataarts/paging";
+import { MAX_PAGES } from "../../../src/dataarts/page-walk";
 
 /**
  * Services that misbehave in ways the simulator does not: each answers one query

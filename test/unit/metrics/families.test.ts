@@ -1,5 +1,5 @@
 import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../src/metrics/families";
-import { Snapshot, WorkspaceState, initialState, pollFailed, pollSucceeded } from "../../../src/polling/state";
+import { WorkspaceData, WorkspaceState, initialState, limitPendingSeries, pollFailed, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
 
 const info = {
@@ -15,22 +15,19 @@ const info = {
 const key = (workspaceId: string, name = workspaceId) => ({ projectId: "p1", workspaceId, name, region: "cn-north-4" });
 const NOW = 1_800_000_000_000;
 
-function polled(workspaceId: string, overrides: Partial<Snapshot> = {}): WorkspaceState {
-  const snap: Snapshot = {
+function polled(workspaceId: string, overrides: Partial<WorkspaceData> = {}): WorkspaceState {
+  const data: WorkspaceData = {
     counts: { pending_review: 3, succeeded: 40, failed: 2, releasing: 1 },
     oldestPendingApplyMs: NOW - 7_200_000,
     oldestReleasingStartMs: NOW - 600_000,
     lastFailureMs: NOW - 60_000,
-    recentFailures: [],
-    failureWindowStartMs: 0,
-    failureRetainFromMs: 0,
-    releasing: [],
     pending: [
       { id: "pk1", name: 'quote " and \\ back', applicant: "ann", applyMs: NOW - 7_200_000 },
       { id: "pk2", name: "second", applicant: "bob", applyMs: NOW - 3_600_000 },
     ],
     ...overrides,
   };
+  const snap = { data, recentFailures: [], failureRetainFromMs: 0, releasing: [] };
   return pollSucceeded(initialState(key(workspaceId, `${workspaceId}-name`)), snap, { startedMs: NOW - 2_000, endedMs: NOW - 1_000 });
 }
 
@@ -39,7 +36,7 @@ describe("rendering the metrics", () => {
   const api = new ApiMetrics();
   api.observe({ projectId: "p1", workspaceId: "w1", workspace: "w1-name", code: "200" }, 0.12);
   api.observe({ projectId: "p1", workspaceId: "", workspace: "", code: "error" }, 10);
-  const text = renderPolled(states, info) + api.render() + renderAges(states, NOW, true);
+  const text = renderPolled(states, info) + api.render() + renderAges(states, NOW);
 
   it("passes promtool check metrics", () => {
     expect(promtoolCheckMetrics(text)).toBe("");
@@ -64,7 +61,7 @@ describe("rendering the metrics", () => {
       ["w2", 0],
     ]);
     expect(family(text, METRIC_FAMILIES.releasingOldestAge).map((s) => s.value)).toEqual([600, 0]);
-    const later = renderAges(states, NOW + 10_000, false);
+    const later = renderAges(states, NOW + 10_000);
     expect(family(later, METRIC_FAMILIES.pendingOldestAge)[0]!.value).toBe(7_210);
   });
 
@@ -75,10 +72,12 @@ describe("rendering the metrics", () => {
     expect(family(text, METRIC_FAMILIES.lastFailure).map((s) => s.labels.workspace_id)).toEqual(["w1"]);
   });
 
-  it("escapes label values and only renders per-package series when asked", () => {
+  it("escapes label values and renders per-package series only for the packages a poll collected", () => {
     const series = family(text, METRIC_FAMILIES.pendingAge);
     expect(series[0]!.labels).toMatchObject({ package_id: "pk1", package_name: 'quote \\" and \\\\ back', applicant: "ann" });
-    expect(renderAges(states, NOW, false)).not.toContain(METRIC_FAMILIES.pendingAge);
+    expect(series.map((s) => s.labels.workspace_id)).toEqual(["w1", "w1"]);
+    const off = states.map((s) => limitPendingSeries(s, 0));
+    expect(renderAges(off, NOW)).not.toContain(METRIC_FAMILIES.pendingAge);
   });
 
   it("shows health for every workspace: info, up, and every error reason from zero", () => {
@@ -93,7 +92,7 @@ describe("rendering the metrics", () => {
 
   it("drops a stale workspace's data but keeps its health series", () => {
     const stale = pollFailed(polled("w1"), "server", { startedMs: NOW, endedMs: NOW + 1 }, 0);
-    const out = renderPolled([stale], info) + renderAges([stale], NOW, true);
+    const out = renderPolled([stale], info) + renderAges([stale], NOW);
     expect(family(out, METRIC_FAMILIES.packages)).toEqual([]);
     expect(family(out, METRIC_FAMILIES.pendingOldestAge)).toEqual([]);
     expect(family(out, METRIC_FAMILIES.up)[0]!.value).toBe(0);

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "../../../src/config/duration";
 import { Scheduler } from "../../../src/polling/scheduler";
 import { Limiter } from "../../../src/polling/limiter";
 import { ManualTimers, flush } from "../../helpers/manual-timers";
@@ -100,5 +101,13 @@ describe("the in-flight limit", () => {
     const limiter = new Limiter(1);
     await expect(limiter.run(() => Promise.reject(new Error("x")))).rejects.toThrow("x");
     await expect(limiter.run(async () => "next")).resolves.toBe("next");
+  });
+});
+
+describe("the scheduler's timer cap", () => {
+  it("never asks Node for a timer longer than it can hold, which would fire at once", () => {
+    const timers = new ManualTimers();
+    new Scheduler(timers, () => 0, () => 0.99).set([{ id: "far", intervalMs: 10 * MAX_TIMER_MS, run: async () => {} }]);
+    expect(timers.pending().map((t) => t.ms)).toEqual([MAX_TIMER_MS]);
   });
 });

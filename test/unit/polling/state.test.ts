@@ -1,16 +1,13 @@
-import { Snapshot, initialState, pollFailed, pollSucceeded, trackFailures } from "../../../src/polling/state";
+import { Snapshot, initialState, limitPendingSeries, pollFailed, pollSucceeded, trackFailures } from "../../../src/polling/state";
 
 const key = { projectId: "p", workspaceId: "w", name: "analytics", region: "cn-north-4" };
 
-function snapshot(recentFailures: Snapshot["recentFailures"], failureWindowStartMs = 0): Snapshot {
+function snapshot(recentFailures: Snapshot["recentFailures"], failureRetainFromMs = 0): Snapshot {
   return {
-    counts: { pending_review: 1, succeeded: 2, failed: recentFailures.length, releasing: 0 },
-    oldestPendingApplyMs: 1_000,
+    data: { counts: { pending_review: 1, succeeded: 2, failed: recentFailures.length, releasing: 0 }, oldestPendingApplyMs: 1_000, pending: [] },
     recentFailures,
-    failureWindowStartMs,
-    failureRetainFromMs: failureWindowStartMs,
+    failureRetainFromMs,
     releasing: [{ id: "r1", startMs: 500 }],
-    pending: [],
   };
 }
 
@@ -96,5 +93,21 @@ describe("workspace state transitions", () => {
     const second = pollSucceeded(first, snapshot([{ id: "a", deployMs: 1 }, { id: "b", deployMs: 2 }]), timing(2, 3));
     expect(first.failuresTotal).toBe(0);
     expect(second.failuresTotal).toBe(1);
+  });
+});
+
+describe("per-package series after a reload", () => {
+  const pending = [1, 2, 3].map((n) => ({ id: `p${n}`, name: "", applicant: "", applyMs: n }));
+  const polled = pollSucceeded(initialState(key), { ...snapshot([]), data: { ...snapshot([]).data, pending } }, { startedMs: 0, endedMs: 1 });
+
+  it("keeps the oldest packages up to a lowered limit at once, without waiting for the next poll", () => {
+    expect(limitPendingSeries(polled, 2).data?.pending.map((p) => p.id)).toEqual(["p1", "p2"]);
+  });
+
+  it("drops them all when package series are turned off, and leaves everything else alone", () => {
+    const off = limitPendingSeries(polled, 0);
+    expect(off.data?.pending).toEqual([]);
+    expect(off.data?.counts).toEqual(polled.data?.counts);
+    expect(limitPendingSeries(polled, 50)).toBe(polled);
   });
 });
