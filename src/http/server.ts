@@ -1,6 +1,5 @@
 /** The exporter's HTTP face: metrics, landing page, health, readiness and reload. */
 import Koa from "koa";
-import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../metrics/exposition";
@@ -106,10 +105,6 @@ export function createApp(deps: ServerDeps): Koa {
 export interface ListenAddress {
   host?: string;
   port: number;
-}
-
-export function listen(app: Koa, address: ListenAddress): Promise<Server> {
-  return listenOn(createServer(app.callback()), address);
 }
 
 /** Starts an already built server (plain or TLS) on one address. */

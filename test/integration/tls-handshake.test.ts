@@ -2,6 +2,7 @@ import { connect, Socket } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
+import { Agent, request } from "node:https";
 import type { Server } from "node:https";
 import pino from "pino";
 import { WebConfigSource } from "../../src/http/web-config-source";
@@ -72,6 +73,49 @@ describe("TLS handshakes", () => {
       expect(open.length).toBeLessThanOrEqual(5);
       expect(open.length).toBeGreaterThan(0);
       for (const c of open) c.socket.destroy();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("never drops an established connection to make room: only unfinished handshakes count", async () => {
+    const { server, port } = await start({ timeoutMs: 600_000, maxPending: 3 });
+    try {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(pki.ca) });
+      const get = () =>
+        new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+          const req = request({ host: "127.0.0.1", port, path: "/metrics", agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      const first = await get();
+      const clients = [];
+      for (let i = 0; i < 10; i++) clients.push(await stalled(port));
+      const second = await get();
+      // The same keep-alive connection served both: ten stalled clients did not evict it.
+      expect(second).toEqual({ status: 200, socket: first.socket });
+      for (const c of clients) c.socket.destroy();
+      agent.destroy();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("applies a reloaded client_auth_type to the next connection", async () => {
+    const file = join(dir, "web.yml");
+    const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: ${pki.ca}
+`);
+    try {
+      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" });
+      writeFileSync(file, `tls_server_config:
+  cert_file: ${pki.serverCert}
+  key_file: ${pki.serverKey}
+`);
+      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ status: 200 });
     } finally {
       server.close();
     }

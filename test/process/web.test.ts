@@ -96,6 +96,11 @@ describe("TLS with basic auth", () => {
     expect(c.stderr).toMatch(/tlsv1 alert protocol version/);
   });
 
+  it("answers 431 to oversized headers over TLS too, before asking for credentials", async () => {
+    const a = await httpsGet(`${exporter.url}/metrics`, { ca: pki.ca, headers: { "x-padding": "a".repeat(20_000) } });
+    expect(ok(a)).toBe(431);
+  });
+
   it("drops plain HTTP sent to the TLS port", async () => {
     const plain = exporter.url.replace("https:", "http:");
     await expect(fetch(`${plain}/metrics`)).rejects.toThrow();
