@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # dataarts-exporter image: docker build -t dataarts-exporter .
 # Mount the config at /etc/dataarts-exporter/config.yml and pass credentials as
-# environment (HUAWEICLOUD_SDK_AK/SK) or files; see the README, "Docker".
+# environment (HUAWEICLOUD_SDK_AK/SK) or files; see docs/deployment.md.
 
 # Build stage: every dependency, TypeScript compiled to dist/.
 FROM node:20-bookworm-slim AS build
@@ -18,6 +18,17 @@ RUN DATAARTS_EXPORTER_REVISION="$REVISION" npm run build
 # Runtime stage: production dependencies only, so a runtime dependency that was
 # put in devDependencies breaks here and not in production.
 FROM node:20-bookworm-slim
+# Pass both for the image's labels, e.g. --build-arg VERSION=$(npm pkg get version | tr -d '"') --build-arg REVISION=$(git rev-parse --short=12 HEAD).
+ARG VERSION=unknown
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="dataarts-exporter" \
+      org.opencontainers.image.description="Prometheus exporter for Huawei Cloud DataArts Studio release packages" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/dataarts-exporter/dataarts-exporter" \
+      org.opencontainers.image.url="https://github.com/dataarts-exporter/dataarts-exporter" \
+      org.opencontainers.image.documentation="https://github.com/dataarts-exporter/dataarts-exporter#readme" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION"
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -1,6 +1,6 @@
 /**
  * Benchmarks: API requests and time per poll as a workspace grows, and the cost of a
- * scrape served from memory. Prints a table; numbers go into the README by hand.
+ * scrape served from memory. Prints a table; numbers go into docs/metrics.md ("Scrape cost") by hand.
  *   npm run bench
  */
 import { performance } from "node:perf_hooks";

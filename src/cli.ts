@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The entry point: the only module that touches `process` (argv, env, signals, exit codes). */
-import { readFileSync } from "node:fs";
 import { Config, loadConfig, redactConfig } from "./config/config";
+import { readBoundedFile } from "./config/bounded-file";
 import { ConfigError } from "./config/config-error";
 import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
@@ -9,12 +9,14 @@ import { readBuildInfo } from "./build-info";
 import { run } from "./run";
 import { WebConfigError } from "./http/web-config";
 import { WebConfigSource } from "./http/web-config-source";
+import { checkApi } from "./api-check";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
+const WEB_FILE_MAX_BYTES = 1024 * 1024;
 
-const sources = { env: process.env, readFile: (path: string) => readFileSync(path, "utf8") };
+const sources = { env: process.env, readFile: readBoundedFile };
 
 function fail(code: number, message: string): never {
   process.stderr.write(`dataarts-exporter: ${message}\n`);
@@ -40,20 +42,28 @@ async function main(): Promise<void> {
     if (webConfig) process.stdout.write(`${webConfig.path}: valid\n`);
     return;
   }
+  if (flags.apiCheck) {
+    const { output, failed } = await checkApi(flags, config, { env: process.env, version: build.version });
+    // Kept-alive sockets and abandoned hung requests must not hold the process open.
+    process.stdout.write(output, () => process.exit(failed ? EXIT_FAILURE : EXIT_OK));
+    return;
+  }
   await serve(flags, webConfig, config, () => loadConfig(flags.configFile, sources), build);
 }
 
 /** Read once before starting: a bad web config must stop the start, not serve without protection. */
 function readWebConfig(flags: Flags): WebConfigSource | undefined {
   if (flags.webConfigFile === undefined) return undefined;
-  return new WebConfigSource(flags.webConfigFile, (path) => readFileSync(path), () => Date.now());
+  // Regular files of at most 1 MiB, like the config's PEM files: /dev/zero or a FIFO is refused, not read.
+  return new WebConfigSource(flags.webConfigFile, (path) => Buffer.from(readBoundedFile(path, WEB_FILE_MAX_BYTES)), () => Date.now());
 }
 
 async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>, webConfig: WebConfigSource | undefined) {
   // Loaded only when asked: a production start never loads the simulator.
   const { startDemo } = await import("./demo.js");
   const demo = await startDemo();
-  const url = await serve(flags, webConfig, demo.config, () => demo.config, build, demo.stop);
+  // The demo's simulator is on loopback: a proxy from the environment must not stand in between.
+  const url = await serve(flags, webConfig, demo.config, () => demo.config, build, demo.stop, {});
   process.stdout.write(
     `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
       `  metrics:  ${url}${flags.telemetryPath}\n  overview: ${url}/\nPress Ctrl+C to stop.\n\n`,
@@ -67,10 +77,11 @@ async function serve(
   readConfig: () => Config,
   build: ReturnType<typeof readBuildInfo>,
   onStop: () => Promise<void> = async () => {},
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
-  const running = await run({ flags, webConfig, config, readConfig, logger, build }).catch((err: NodeJS.ErrnoException) => {
+  const running = await run({ flags, webConfig, config, readConfig, logger, build, env }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });

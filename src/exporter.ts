@@ -16,13 +16,17 @@ import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
 import type { ExpositionFormat } from "./metrics/exposition";
+import { ClockSkewMetrics } from "./metrics/clock-skew";
 import { discoverWorkspaces } from "./dataarts/discovery";
+import { ExtraLabels, workspaceLabels } from "./config/labels";
 
 export interface ExporterDeps {
   clock: Clock;
   timers: Timers;
   random: () => number;
   transport: Transport;
+  /** One project's transport (its proxy and TLS settings); `transport` serves every project when absent. */
+  transportFor?: (project: ProjectConfig) => Transport;
   logger: Logger;
   build: { version: string; revision: string; branch: string; platform: string };
   shard: { ordinal: number; total: number };
@@ -55,6 +59,7 @@ export class Exporter {
   private workspaces = new Map<string, PolledWorkspace>();
   private readonly states = new Map<string, WorkspaceState>();
   private readonly api = new ApiMetrics();
+  private readonly skew = new ClockSkewMetrics();
   private readonly limiter: Limiter;
   private readonly scheduler: Scheduler;
   private reload = { successful: true, lastSuccessMs: 0 };
@@ -68,14 +73,14 @@ export class Exporter {
     this.limiter = new Limiter(config.polling.concurrency);
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
     this.cache = new ScrapeCache({
-      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render(),
+      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render() + this.skew.render(),
       live: () => renderAges(this.workspaceStates(), this.deps.clock.now()),
     });
   }
 
   /** The /metrics body, from memory: polled families as rendered after the last poll, ages as of now. */
-  metrics(gzip: boolean, format: ExpositionFormat = "text"): Promise<Buffer> {
-    return this.cache.body(gzip, format);
+  metrics(gzip: boolean, format: ExpositionFormat = "text", tail = ""): Promise<Buffer> {
+    return this.cache.body(gzip, format, tail);
   }
 
   /** Whether the polled families are rendered already, i.e. a scrape now renders only the ages. */
@@ -141,7 +146,7 @@ export class Exporter {
     const client =
       kept?.client ??
       createClient(config, {
-        transport: this.deps.transport,
+        transport: this.deps.transportFor?.(config) ?? this.deps.transport,
         clock: this.deps.clock,
         timeoutMs,
         random: this.deps.random,
@@ -164,14 +169,17 @@ export class Exporter {
     const next = new Map<string, PolledWorkspace>();
     for (const project of this.projects.values()) {
       const { projectId, region } = project.config;
-      const add = (workspaceId: string, name: string, intervalMs: number) => {
+      const add = (workspaceId: string, name: string, intervalMs: number, labels: ExtraLabels) => {
         const id = workspaceKey(projectId, workspaceId);
         if (next.has(id) || !this.deps.owns(projectId, workspaceId)) return;
-        next.set(id, { key: { projectId, workspaceId, name, region }, intervalMs, project });
+        next.set(id, { key: { projectId, workspaceId, name, region, labels }, intervalMs, project });
       };
-      for (const ws of project.config.workspaces) add(ws.id, ws.name, ws.intervalMs);
-      const discoveredIntervalMs = project.config.discover?.intervalMs;
-      if (discoveredIntervalMs !== undefined) for (const [id, name] of project.discovered) add(id, name || id, discoveredIntervalMs);
+      const { config, discovered } = project;
+      for (const ws of config.workspaces) add(ws.id, ws.name, ws.intervalMs, workspaceLabels(config, ws, discovered.has(ws.id)));
+      const discoveredIntervalMs = config.discover?.intervalMs;
+      if (discoveredIntervalMs !== undefined) {
+        for (const [id, name] of discovered) add(id, name || id, discoveredIntervalMs, workspaceLabels(config, undefined, true));
+      }
     }
     for (const id of this.states.keys()) if (!next.has(id)) this.states.delete(id);
     const seriesLimit = this.config.metrics.packageSeriesLimit;
@@ -181,6 +189,11 @@ export class Exporter {
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
+    this.skew.retain(this.projectIds());
+    this.api.relabel((projectId, workspaceId) => {
+      const key = next.get(workspaceKey(projectId, workspaceId))?.key;
+      return key && { workspace: key.name, labels: key.labels };
+    });
     this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
     this.cache.invalidate();
   }
@@ -228,6 +241,8 @@ export class Exporter {
         packageSeriesLimit: this.config.metrics.packageSeriesLimit,
         now: startedMs,
         previous: before.previous,
+        onImplausible: ({ packageId, field, value }) =>
+          logger.debug({ ...labels, package_id: packageId, [field]: value }, `package left out of the ages: its ${field} is not a time in Unix milliseconds`),
       });
       this.update(id, (s) => pollSucceeded(s, snapshot, { startedMs, endedMs: clock.now() }));
       logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
@@ -258,8 +273,9 @@ export class Exporter {
     const ws = e.workspaceId ? this.workspaces.get(workspaceKey(e.projectId, e.workspaceId)) : undefined;
     // A request still in flight for a workspace or project removed since must not bring its series back.
     if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
+    if (e.clockSkewSeconds !== undefined) this.skew.observe(e.projectId, e.clockSkewSeconds);
     this.api.observe(
-      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", code: e.code },
+      { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", labels: ws?.key.labels, code: e.code },
       e.durationSeconds,
     );
     // No invalidate here: request counts show with the poll's result, so /metrics is re-rendered once per poll.

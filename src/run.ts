@@ -11,13 +11,15 @@ import { shardOf } from "./polling/shard";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
 import { axiosTransport } from "./dataarts/transport";
+import { projectTransport } from "./connections";
+import type { ProxyEnv } from "./dataarts/proxy";
 import { ListenAddress, close, createApp, listenOn } from "./http/server";
 import { renderLandingPage } from "./http/landing";
 import { WebConfigSource } from "./http/web-config-source";
 import { describeWebConfig } from "./http/web-config";
 import { accessControl } from "./http/access";
 import { ScrapeMetrics } from "./http/self-metrics";
-import { withTrailer } from "./http/metrics-body";
+import { metricsTail } from "./http/metrics-body";
 import { DEFAULT_HANDSHAKE_LIMITS, HandshakeLimits, createTlsServer } from "./http/tls-server";
 import { createServer } from "node:http";
 
@@ -31,6 +33,8 @@ export interface RunOptions {
   readConfig: () => Config;
   logger: Logger;
   build: BuildInfo;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case), from the entry point. */
+  env?: ProxyEnv;
 }
 
 export interface Running {
@@ -52,6 +56,7 @@ export async function run(options: RunOptions): Promise<Running> {
     timers: systemTimers,
     random: Math.random,
     transport: axiosTransport(),
+    transportFor: (project) => projectTransport(project, options.env ?? {}, logger),
     logger,
     build: options.build,
     shard: { ordinal: shard.shard, total: shard.totalShards },
@@ -84,7 +89,7 @@ export async function run(options: RunOptions): Promise<Running> {
   const scrapes = new ScrapeMetrics(webConfig && (() => webConfig));
   const app = createApp({
     telemetryPath: options.flags.telemetryPath,
-    metrics: async (gzip, format) => withTrailer(await exporter.metrics(gzip, format), gzip, format, scrapes.render()),
+    metrics: (gzip, format) => exporter.metrics(gzip, format, metricsTail(format, scrapes.render())),
     landingPage: () =>
       renderLandingPage(
         { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now(), web: describeWebConfig(webConfig?.current) },

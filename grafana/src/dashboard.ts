@@ -225,6 +225,8 @@ export function buildDashboard(): dashboard.Dashboard {
     .refresh("1m")
     .withVariable(new dashboard.DatasourceVariableBuilder("datasource").label("Data source").type("prometheus"))
     .withVariable(multiVariable("job", "Job", VARIABLE_QUERIES.job))
+    // Offers nothing until the exporter's config sets a `team` label; All (.*) then matches every workspace.
+    .withVariable(multiVariable("team", "Team", VARIABLE_QUERIES.team).allValue(".*"))
     .withVariable(multiVariable("project_id", "Project", VARIABLE_QUERIES.project_id))
     .withVariable(multiVariable("workspace", "Workspace", VARIABLE_QUERIES.workspace));
 

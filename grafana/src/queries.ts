@@ -5,8 +5,12 @@
  * narrowed to a workspace.
  */
 
-/** Matchers for the job, project and workspace variables (all three are multi-value regexes). */
-const WORKSPACE_MATCHERS = 'job=~"$job", project_id=~"$project_id", workspace=~"$workspace"';
+/**
+ * Matchers for the job, team, project and workspace variables (all multi-value regexes).
+ * `team` comes from the exporter's config `labels`; its All is `.*`, which also matches
+ * series without one, so the dashboard works the same where no team is configured.
+ */
+const WORKSPACE_MATCHERS = 'job=~"$job", team=~"$team", project_id=~"$project_id", workspace=~"$workspace"';
 const PROJECT_MATCHERS = 'job=~"$job", project_id=~"$project_id"';
 
 /** A selector for a workspace-labelled metric, with extra matchers appended. */
@@ -45,6 +49,7 @@ export const Q = {
 /** Variable queries (Grafana's `label_values`), each narrowed by the variables before it. */
 export const VARIABLE_QUERIES = {
   job: "label_values(dataarts_workspace_up, job)",
-  project_id: 'label_values(dataarts_workspace_up{job=~"$job"}, project_id)',
-  workspace: 'label_values(dataarts_workspace_up{job=~"$job", project_id=~"$project_id"}, workspace)',
+  team: 'label_values(dataarts_workspace_up{job=~"$job"}, team)',
+  project_id: 'label_values(dataarts_workspace_up{job=~"$job", team=~"$team"}, project_id)',
+  workspace: 'label_values(dataarts_workspace_up{job=~"$job", team=~"$team", project_id=~"$project_id"}, workspace)',
 };

@@ -1,14 +1,14 @@
-/**
- * The exporter's YAML config: parsing, `${VAR}` expansion, `*_file` secrets,
- * defaults and validation. Every problem is collected, so that one run of
- * `--config.check` shows all of them, in the order they appear in the file.
- */
+/** The exporter's YAML config: its shape, `*_file` secrets, defaults and validation, every problem collected. */
+// Every problem is collected, so that one run of `--config.check` shows all of them,
+// in the order they appear in the file.
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error";
 import { formatDuration } from "./duration";
 import { workspaceKey } from "./workspace-key";
-import { FILE_PATH, Problems, readYamlTree } from "./yaml-tree";
+import { FILE_PATH, MAX_CONFIG_BYTES, Problems, readYamlTree } from "./yaml-tree";
 import { ReadContext, Section, describeReadError } from "./section";
+import { CONNECTION_KEYS, ConnectionConfig, readConnection, redactConnection } from "./connection";
+import { checkLabelCap, readLabels } from "./labels";
 
 export type Pagination = "page" | "offset" | "auto";
 export interface Config {
@@ -17,7 +17,7 @@ export interface Config {
   metrics: { packageSeriesLimit: number; staleAfterMs: number };
   projects: ProjectConfig[];
 }
-export interface ProjectConfig {
+export interface ProjectConfig extends ConnectionConfig {
   projectId: string;
   region: string;
   /** The override, else https://dayu.<region>.myhuaweicloud.com; never a trailing slash. */
@@ -25,7 +25,9 @@ export interface ProjectConfig {
   auth: AuthConfig;
   workspaces: WorkspaceConfig[];
   /** `intervalMs` is how often a discovered workspace is polled: `polling.interval`. */
-  discover?: { instanceId: string; refreshMs: number; intervalMs: number };
+  discover?: { instanceId: string; refreshMs: number; intervalMs: number; labels?: Record<string, string> };
+  /** Extra labels of every workspace of this entry (src/config/labels.ts); absent when none are set. */
+  labels?: Record<string, string>;
 }
 export type AuthConfig =
   | { type: "aksk"; accessKey: string; secretKey: string; securityToken?: string }
@@ -36,11 +38,13 @@ export interface WorkspaceConfig {
   id: string;
   name: string;
   intervalMs: number;
+  labels?: Record<string, string>;
 }
-/** Injected so that tests pass fakes; the entry point passes process.env and fs. */
+/** Injected so that tests pass fakes; the entry point passes process.env and readBoundedFile. */
 export interface ConfigSources {
   env: Record<string, string | undefined>;
-  readFile: (path: string) => string;
+  /** Reads a file of at most `maxBytes`; throws for anything else. */
+  readFile: (path: string, maxBytes: number) => string;
 }
 
 export const DEFAULTS = {
@@ -98,22 +102,25 @@ export function parseConfig(yamlText: string, sources: ConfigSources): Config {
 export function loadConfig(path: string, sources: ConfigSources): Config {
   let text: string;
   try {
-    text = sources.readFile(path);
+    text = sources.readFile(path, MAX_CONFIG_BYTES);
   } catch (error) {
     throw new ConfigError([`${FILE_PATH}: cannot read ${path}: ${describeReadError(error)}`]);
   }
   const base = dirname(path);
-  const readFile = (file: string): string => sources.readFile(isAbsolute(file) ? file : resolve(base, file));
+  const readFile = (file: string, maxBytes: number): string => sources.readFile(isAbsolute(file) ? file : resolve(base, file), maxBytes);
   return parseConfig(text, { env: sources.env, readFile });
 }
 
 /** A copy safe to log or show: every secret replaced by "<redacted>". The access key is an ID, not a secret. */
 export function redactConfig(c: Config): unknown {
   const copy = structuredClone(c);
-  for (const project of copy.projects) {
+  copy.projects.forEach((project, i) => {
     const auth: Record<string, unknown> = project.auth;
     for (const field of SECRET_FIELDS) if (auth[field] !== undefined) auth[field] = "<redacted>";
-  }
+    delete project.proxyUrl;
+    delete project.tls;
+    Object.assign(project, redactConnection(c.projects[i]!));
+  });
   return copy;
 }
 
@@ -173,7 +180,7 @@ function readProjects(root: Section, polling: Checked<Polling> | undefined): Pro
 type WorkspaceIds = Map<string, string>;
 
 function readProject(s: Section, polling: Checked<Polling> | undefined, seen: WorkspaceIds): ProjectConfig | undefined {
-  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover"]);
+  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover", "labels", ...CONNECTION_KEYS]);
   const projectId = s.id("project_id");
   const region = readRegion(s);
   const endpoint = s.url("endpoint", region && cloudUrl("dayu", region), cloudUrl("dayu", "cn-north-4"));
@@ -181,15 +188,19 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
   const auth = authSection && readAuth(authSection, region);
   // Without a valid project ID, duplicates are still looked for within this entry.
   const scope = projectId ?? s.path;
-  const workspaces = readWorkspaces(s, polling, (id, path) => checkUnique(seen, scope, id, path));
-  const discover = readDiscover(s, polling?.intervalMs);
+  const labels = readLabels(s);
+  checkLabelCap(s, [], labels ?? undefined, "");
+  const discover = readDiscover(s, polling?.intervalMs, labels);
+  const inherited = { names: Object.keys({ ...labels, ...discover?.labels }), from: discover?.labels ? " with the project's and discover's" : " with the project's" };
+  const workspaces = readWorkspaces(s, polling, inherited, (id, path) => checkUnique(seen, scope, id, path));
+  const connection = readConnection(s);
   const listed = s.get("workspaces");
   if (!s.has("discover") && (listed === undefined || (listed.kind === "list" && listed.items.length === 0))) {
     s.problem("workspaces", "at least one workspace is required unless discover is set");
   }
-  const project = complete<Omit<ProjectConfig, "discover">>({ projectId, region, endpoint, auth, workspaces });
-  if (!project || discover === null) return undefined;
-  return discover ? { ...project, discover } : project;
+  const project = complete<Omit<ProjectConfig, "discover" | "labels" | keyof ConnectionConfig>>({ projectId, region, endpoint, auth, workspaces });
+  if (!project || discover === null || labels === null || connection === null) return undefined;
+  return { ...project, ...connection, ...(discover && { discover }), ...(labels && { labels }) };
 }
 
 /**
@@ -213,12 +224,13 @@ function readRegion(s: Section): string | undefined {
 function readWorkspaces(
   project: Section,
   polling: Checked<Polling> | undefined,
+  inheritedLabels: { names: string[]; from: string },
   duplicate: (id: string, path: string) => string | undefined,
 ): WorkspaceConfig[] | undefined {
   const sections = project.sections("workspaces");
   if (sections === undefined) return undefined;
   const workspaces = sections.map((s) => {
-    s.allowOnly(["id", "name", "interval"]);
+    s.allowOnly(["id", "name", "interval", "labels"]);
     const id = s.id("id");
     const clash = id === undefined ? undefined : duplicate(id, s.path);
     if (clash) s.problem("id", clash);
@@ -228,23 +240,34 @@ function readWorkspaces(
     if (s.has("interval") && intervalMs !== undefined && timeoutMs !== undefined && !outlastsTimeout(intervalMs, timeoutMs)) {
       s.problem("interval", `must be longer than polling.timeout (${formatDuration(timeoutMs)})`);
     }
-    return complete<WorkspaceConfig>({ id, name, intervalMs });
+    const labels = readLabels(s);
+    checkLabelCap(s, inheritedLabels.names, labels ?? undefined, inheritedLabels.from);
+    const workspace = complete<Omit<WorkspaceConfig, "labels">>({ id, name, intervalMs });
+    if (!workspace || labels === null) return undefined;
+    return labels ? { ...workspace, labels } : workspace;
   });
   return workspaces.includes(undefined) ? undefined : (workspaces as WorkspaceConfig[]);
 }
 
 /** The discover block, undefined when absent, null when invalid (reported). */
-function readDiscover(project: Section, intervalMs: number | undefined): ProjectConfig["discover"] | null {
+function readDiscover(
+  project: Section,
+  intervalMs: number | undefined,
+  projectLabels: Record<string, string> | null | undefined,
+): ProjectConfig["discover"] | null {
   if (!project.has("discover")) return undefined;
   const s = project.section("discover");
   if (!s) return null;
-  s.allowOnly(["instance_id", "refresh"]);
-  const discover = complete<NonNullable<ProjectConfig["discover"]>>({
+  s.allowOnly(["instance_id", "refresh", "labels"]);
+  const labels = readLabels(s);
+  checkLabelCap(s, Object.keys(projectLabels ?? {}), labels ?? undefined, " with the project's");
+  const discover = complete<Omit<NonNullable<ProjectConfig["discover"]>, "labels">>({
     instanceId: s.id("instance_id"),
     refreshMs: s.duration("refresh", DEFAULTS.discoverRefreshMs),
     intervalMs,
   });
-  return discover ?? null;
+  if (!discover || labels === null) return null;
+  return labels ? { ...discover, labels } : discover;
 }
 
 function readAuth(s: Section, region: string | undefined): AuthConfig | undefined {
@@ -256,9 +279,10 @@ function readAuth(s: Section, region: string | undefined): AuthConfig | undefine
   }
   const authType = type as AuthType;
   const known: readonly string[] = AUTH_TYPES.flatMap((t) => AUTH_KEYS[t]);
-  s.allowOnly(["type", ...AUTH_KEYS[authType]], (key) =>
-    known.includes(key) ? `not allowed for type ${authType}` : "unknown key",
-  );
+  s.allowOnly(["type", ...AUTH_KEYS[authType]], (key) => (known.includes(key) ? `not allowed for type ${authType}` : "unknown key"), [
+    "type",
+    ...known,
+  ]);
   if (authType === "aksk") return readAkSk(s);
   if (authType === "password") return readPassword(s, region);
   const token = requiredSecret(s, "token", "token");

@@ -1,8 +1,6 @@
-/**
- * Durations as Prometheus writes them: unit-suffixed numbers, largest unit first,
- * each unit at most once (`1h30m`, `500ms`). A bare number is refused, as in
- * Prometheus, because "60" could mean seconds or milliseconds.
- */
+/** Durations as Prometheus writes them (`1h30m`, `500ms`), and the longest one a timer can hold. */
+// Unit-suffixed numbers, largest unit first, each unit at most once. A bare number is
+// refused, as in Prometheus, because "60" could mean seconds or milliseconds.
 
 const UNITS: ReadonlyArray<readonly [string, number]> = [
   ["y", 365 * 24 * 3600_000],

@@ -1,17 +1,19 @@
-/**
- * Typed reads of one YAML mapping of the config, reporting every problem as
- * `key.path: reason`. Each read returns the value, the given default when the key
- * is absent (or null), or undefined when the value is invalid; the problem is then
- * already recorded, so callers only skip the checks that depend on it.
- */
+/** Typed reads of one YAML mapping of the config, reporting every problem as `key.path: reason`. */
+// Each read returns the value, the given default when the key is absent (or null), or
+// undefined when the value is invalid; the problem is then already recorded, so callers
+// only skip the checks that depend on it.
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, durationMs } from "./duration";
-import { Env, Problems, Tree, TreeMap, childPath } from "./yaml-tree";
+import { Env, Problems, Tree, TreeMap, childPath, keyIsShowable } from "./yaml-tree";
 
 export interface ReadContext {
   problems: Problems;
   env: Env;
-  readFile: (path: string) => string;
+  /** Reads a file of at most `maxBytes`; throws for anything else (see bounded-file.ts). */
+  readFile: (path: string, maxBytes: number) => string;
 }
+
+/** Far above any key or token (an IAM token is about 20 KB), far below what would hurt. */
+export const MAX_SECRET_BYTES = 64 * 1024;
 
 export interface StringOptions {
   /** Reason reported when the key is absent; omitted means optional. */
@@ -56,16 +58,27 @@ export class Section {
     return this.get(key) !== undefined;
   }
 
+  /** The keys as written, for mappings whose keys are data (label names), not settings. */
+  keys(): string[] {
+    return [...this.node.entries.keys()];
+  }
+
   /** Reports a problem at `key`, or at this section when the key is absent. */
   problem(key: string, reason: string): void {
     const pos = this.node.entries.get(key)?.pos ?? this.node.pos;
     this.ctx.problems.add(pos, childPath(this.path, key), reason);
   }
 
-  /** Reports every key not in `allowed`; `reasonFor` may explain a known-but-misplaced key. */
-  allowOnly(allowed: readonly string[], reasonFor: (key: string) => string = () => "unknown key"): void {
-    for (const key of this.node.entries.keys()) {
-      if (!allowed.includes(key)) this.problem(key, reasonFor(key));
+  /**
+   * Reports every key not in `allowed`; `reasonFor` may explain a known-but-misplaced key. A key
+   * that may hold a secret (see keyIsShowable) is not quoted back unless it is one of `known`:
+   * its position is, and the known key name it starts with.
+   */
+  allowOnly(allowed: readonly string[], reasonFor: (key: string) => string = () => "unknown key", known: readonly string[] = allowed): void {
+    for (const [key, node] of this.node.entries) {
+      if (allowed.includes(key)) continue;
+      if (known.includes(key) || keyIsShowable(this.path, key)) this.problem(key, reasonFor(key));
+      else this.ctx.problems.add(node.pos, this.path, `unknown key at ${this.ctx.problems.where(node.pos)}${typoHint(key, known)}`);
     }
   }
 
@@ -180,11 +193,27 @@ export class Section {
     if (file === "") return this.fail(fileKey, "must not be empty");
     let content: string;
     try {
-      content = this.ctx.readFile(file).replace(/[\r\n]+$/, "");
+      content = this.ctx.readFile(file, MAX_SECRET_BYTES);
     } catch (error) {
       return this.fail(fileKey, `cannot read ${file}: ${describeReadError(error)}`);
     }
+    if (content.length > MAX_SECRET_BYTES) return this.fail(fileKey, `cannot read ${file}: larger than ${MAX_SECRET_BYTES} bytes`);
+    content = content.replace(/[\r\n]+$/, "");
     return content === "" ? this.fail(fileKey, `file ${file} is empty`) : content;
+  }
+
+  /** The text of the file named at `key` (relative paths from the config file's directory); undefined when unreadable (reported). */
+  fileText(key: string, maxBytes: number): { path: string; text: string } | undefined {
+    const path = this.text(key);
+    if (path === undefined) return undefined;
+    let text: string;
+    try {
+      text = this.ctx.readFile(path, maxBytes);
+    } catch (error) {
+      return this.fail(key, `cannot read ${path}: ${describeReadError(error)}`);
+    }
+    if (text.length > maxBytes) return this.fail(key, `cannot read ${path}: larger than ${maxBytes} bytes`);
+    return { path, text };
   }
 
   private absent(key: string, options: StringOptions): string | undefined {
@@ -202,6 +231,14 @@ export class Section {
     this.problem(key, reason);
     return undefined;
   }
+}
+
+/** For `password:Hunter2` or `password=Hunter2`: the known name it starts with and how to write it; the rest is never shown. */
+function typoHint(key: string, known: readonly string[]): string {
+  const name = [...known].sort((a, b) => b.length - a.length).find((k) => key.startsWith(`${k}:`) || key.startsWith(`${k}=`));
+  if (name === undefined) return " (not shown: it may hold a secret)";
+  const start = key.slice(0, name.length + 1);
+  return `, starting "${start}" (the rest is not shown; write "${name}: value"${start.endsWith(":") ? ", with a space after the colon" : ""})`;
 }
 
 /** The reason a file could not be read, without the path Node repeats in its messages. */

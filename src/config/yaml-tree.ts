@@ -1,10 +1,7 @@
-/**
- * Turns config YAML into a small tree that remembers where each value was written,
- * so that problems can be reported in document order, and expands `${VAR}` in its
- * string scalars. Expansion happens here, after YAML parsing, so an environment
- * variable can never add keys or change the document's structure.
- */
-import { Document, LineCounter, Scalar, YAMLParseError, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+/** Config YAML as a small tree that remembers where each value was written, with `${VAR}` expanded. */
+// Positions let problems be reported in document order. Expansion happens here, after
+// YAML parsing, so an environment variable can never add keys or change the structure.
+import { Alias, Document, LineCounter, Node, Scalar, YAMLParseError, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from "yaml";
 
 export type Env = Record<string, string | undefined>;
 
@@ -35,9 +32,30 @@ export type Tree = TreeMap | TreeList | TreeScalar | TreeBroken;
 /** The key path used for problems about the file as a whole. */
 export const FILE_PATH = "config.file";
 
+/** Far above any real config (300 workspaces take about 30 KB); a bigger file is refused before parsing. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The YAML library's alias limit (its measure of how many nodes aliases expand to). Its default
+ * of 100 would refuse one auth block shared by 101 projects; an alias bomb goes past any of these.
+ */
+export const MAX_ALIAS_COUNT = 1000;
+
 /** Collects `path: reason` problems and hands them back in document order. */
 export class Problems {
   private readonly list: Array<{ pos: number; message: string }> = [];
+  private lines?: LineCounter;
+
+  /** Where `pos` is in the file, for problems that must not quote what is written there. */
+  where(pos: number): string {
+    const at = this.lines?.linePos(pos);
+    return at ? `line ${at.line}, column ${at.col}` : `offset ${pos}`;
+  }
+
+  /** Lets `where` turn offsets into lines and columns of the text being read. */
+  readingFrom(lines: LineCounter): void {
+    this.lines = lines;
+  }
 
   add(pos: number, path: string, reason: string): void {
     this.list.push({ pos, message: `${path || FILE_PATH}: ${reason}` });
@@ -58,9 +76,28 @@ export function childPath(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
+/**
+ * Whether a key may be quoted back in a problem. A key with `:` or `=` in it is most likely a
+ * `password:Hunter2` typo (no space after the colon makes one key); under `auth` only key-shaped
+ * names are shown (every auth key is lower-case letters and underscores).
+ */
+export function keyIsShowable(sectionPath: string, key: string): boolean {
+  if (/[:=\s]/.test(key)) return false;
+  return !isAuthPath(sectionPath) || /^[a-z_]+$/.test(key);
+}
+
+export function isAuthPath(path: string): boolean {
+  return /(^|\.)auth$/.test(path);
+}
+
 /** Parses `text`; undefined (with problems added) when it is not usable YAML or holds nothing. */
 export function readYamlTree(text: string, env: Env, problems: Problems): Tree | undefined {
+  if (text.length > MAX_CONFIG_BYTES) {
+    problems.add(0, FILE_PATH, `the file is larger than ${MAX_CONFIG_BYTES} bytes`);
+    return undefined;
+  }
   const lines = new LineCounter();
+  problems.readingFrom(lines);
   // prettyErrors would quote the offending source line, which may hold a secret.
   // Duplicate keys are found while building the tree, to name their key paths.
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, uniqueKeys: false });
@@ -76,7 +113,38 @@ export function readYamlTree(text: string, env: Env, problems: Problems): Tree |
     problems.add(0, FILE_PATH, "the file is empty");
     return undefined;
   }
-  return new TreeBuilder(doc, env, problems).build(root, "", 0);
+  if (aliasBomb(doc)) {
+    problems.add(0, FILE_PATH, `its aliases expand past the limit of ${MAX_ALIAS_COUNT} (a YAML alias bomb?)`);
+    return undefined;
+  }
+  return new TreeBuilder(aliasTargets(doc), env, problems).build(root, "", 0);
+}
+
+/**
+ * Whether the YAML library's own alias limit refuses the document. The tree builder resolves
+ * aliases itself, so without this check nested aliases would expand exponentially there.
+ */
+function aliasBomb(doc: Document.Parsed): boolean {
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return false;
+  } catch (error) {
+    // Anything else (an alias to its own anchor) is for the tree builder to report.
+    return error instanceof ReferenceError && /alias count/i.test(error.message);
+  }
+}
+
+/** Each alias's node, found in one pass: the last node with its anchor before it, as YAML defines. */
+function aliasTargets(doc: Document.Parsed): Map<Alias, Node | undefined> {
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Alias, Node | undefined>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
 }
 
 /** The parser's reason without the source text some messages quote, which may be a secret. */
@@ -91,7 +159,7 @@ class TreeBuilder {
   private readonly visiting = new Set<unknown>();
 
   constructor(
-    private readonly doc: Document.Parsed,
+    private readonly aliases: Map<Alias, Node | undefined>,
     private readonly env: Env,
     private readonly problems: Problems,
   ) {}
@@ -110,15 +178,16 @@ class TreeBuilder {
   }
 
   private buildNode(node: unknown, path: string, pos: number): Tree {
-    if (isAlias(node)) return this.build(node.resolve(this.doc), path, pos);
+    if (isAlias(node)) return this.build(this.aliases.get(node), path, pos);
     if (isMap(node)) {
       const entries = new Map<string, Tree>();
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         const keyPos = (pair.key as { range?: [number] } | null)?.range?.[0] ?? pos;
+        const shown = key === undefined || keyIsShowable(path, key) ? key : `<key at ${this.problems.where(keyPos)}>`;
         if (key === undefined) this.problems.add(keyPos, path, "keys must be plain strings");
-        else if (entries.has(key)) this.problems.add(keyPos, childPath(path, key), "duplicate key");
-        else entries.set(key, this.build(pair.value, childPath(path, key), keyPos));
+        else if (entries.has(key)) this.problems.add(keyPos, childPath(path, shown!), "duplicate key");
+        else entries.set(key, this.build(pair.value, childPath(path, shown!), keyPos));
       }
       return { kind: "map", entries, pos };
     }

@@ -10,6 +10,15 @@ export const ERROR_REASONS = [
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
+/** Longest piece of service-provided text (error_msg, error_code, request id) kept in an error or a log line. */
+export const MAX_SERVICE_TEXT = 300;
+
+/** `text` cut to `max` characters, saying how many were cut: a service may send megabytes of error message. */
+export function clipServiceText(text: string, max = MAX_SERVICE_TEXT): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters cut)`;
+}
+
 export interface ApiErrorDetails {
   status?: number;
   errorCode?: string;

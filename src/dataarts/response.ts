@@ -3,18 +3,24 @@ import { z } from "zod";
 import { ApiError } from "./api-error";
 import { ReleasePackagePage, WorkspacePage } from "./model";
 
-/** What the exporter relies on; everything else in a package passes through untyped-checked. */
+/**
+ * Checks only what the exporter relies on. The API page marks every field optional, and a
+ * pending package has no deployer: the fields the exporter does not use pass through unchecked
+ * (absent, null or anything), and the texts it shows as labels read as absent unless strings.
+ */
 const timestamp = z.number().finite().nonnegative();
+const optionalText = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === "string" ? v : undefined));
 const releasePackage = z
   .object({
     package_id: z.union([z.string(), z.number()]).transform(String),
-    package_name: z.string().optional(),
+    package_name: optionalText,
     apply_timestamp: timestamp,
-    apply_user_name: z.string().optional(),
+    apply_user_name: optionalText,
     deploy_status: z.number().int(),
     deploy_timestamp: timestamp.nullish().transform((v) => v ?? 0),
-    deploy_user_name: z.string().optional(),
-    workspace_id: z.string().optional(),
   })
   .loose();
 
@@ -26,7 +32,8 @@ const releasePackagePage = z.object({
 const workspacePage = z.object({
   count: z.number().int().nonnegative(),
   total_page: z.number().optional(),
-  data: z.array(z.object({ id: z.string(), name: z.string(), is_default: z.number().optional() }).loose()),
+  // A workspace without a name is shown by its id.
+  data: z.array(z.object({ id: z.string(), name: optionalText.transform((v) => v ?? "") }).loose()),
 });
 
 function parseJson(body: string, requestId: string | undefined): unknown {

@@ -34,11 +34,20 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
   return Math.floor(random() * ceiling);
 }
 
-/** `Retry-After` as milliseconds from `now`: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+/**
+ * `Retry-After` as milliseconds from `now`: delta-seconds or an HTTP date; undefined when absent or
+ * unreadable. A number is never read as a date (Date.parse takes "1.5" for 2001-01-05): a negative
+ * one is ignored, a fractional one rounded up to whole seconds.
+ */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^[-+]?(\d+\.?\d*|\.\d+)$/.test(trimmed)) {
+    const seconds = Number(trimmed);
+    return seconds < 0 ? undefined : Math.ceil(seconds) * 1000;
+  }
+  // An HTTP date starts with the day's name ("Thu, 15 Jan 2026 12:00:30 GMT").
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

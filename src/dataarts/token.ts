@@ -19,6 +19,8 @@ const tokenBody = z.object({ token: z.object({ expires_at: z.string() }) });
 
 /** How long a refused password is not tried again. */
 export const REFUSED_BACKOFF_MS = 5 * 60_000;
+/** How long a token that IAM issued already expired is used before IAM is asked again. */
+export const EXPIRED_TOKEN_BACKOFF_MS = 60_000;
 
 interface CachedToken {
   value: string;
@@ -39,7 +41,10 @@ function refreshPoint(issuedAt: number, expiresAt: number): number {
 export class IamTokenProvider {
   private cached?: CachedToken;
   private inflight?: Promise<string>;
-  /** IAM refused the credentials: asking again at every request could lock the IAM user. */
+  /**
+   * IAM refused the credentials (asking again at every request could lock the IAM user),
+   * or issued a token already expired (asking again at every request would not help).
+   */
   private refused?: { until: number; error: ApiError };
 
   constructor(
@@ -60,6 +65,11 @@ export class IamTokenProvider {
       if (cached && now < cached.expiresAt) return cached.value;
       throw err;
     }
+  }
+
+  /** When the cached token expires (Unix ms), for reports; never the token itself. */
+  get expiresAt(): number | undefined {
+    return this.cached?.expiresAt;
   }
 
   /** The service said `token` expired (APIGW.0307): forget it unless a newer one already replaced it. */
@@ -92,7 +102,24 @@ export class IamTokenProvider {
         requestId: response.headers["x-request-id"],
       });
     }
+    const now = this.clock.now();
+    if (expiresAt <= now) return this.expiredOnArrival(value, expiresAt, now, response);
     this.cached = { value, expiresAt, refreshAt: refreshPoint(issuedAt, expiresAt) };
+    return value;
+  }
+
+  /**
+   * A token past its expires_at on arrival (IAM's clock or ours is off) would be fetched again
+   * before every request. It is used for a while instead (the service judges it); once that
+   * pause is over, or the service rejects it, IAM is asked again, and not before.
+   */
+  private expiredOnArrival(value: string, expiresAt: number, now: number, response: HttpResponse): string {
+    const until = now + EXPIRED_TOKEN_BACKOFF_MS;
+    this.cached = { value, expiresAt: until, refreshAt: until };
+    const message =
+      `IAM issued a token already expired (expires_at ${new Date(expiresAt).toISOString()}, ` +
+      `now ${new Date(now).toISOString()}: is a clock off?); not asking again for ${EXPIRED_TOKEN_BACKOFF_MS / 1000}s`;
+    this.refused = { until, error: new ApiError("auth", message, { status: response.status, requestId: response.headers["x-request-id"] }) };
     return value;
   }
 

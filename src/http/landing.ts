@@ -23,7 +23,8 @@ export function renderLandingPage(info: LandingInfo, states: WorkspaceState[]): 
   const rows = states
     .map((s) => {
       const last = s.lastSuccessMs === undefined ? "never" : `${Math.round((info.nowMs - s.lastSuccessMs) / 1000)}s ago`;
-      const cells = [s.key.projectId, s.key.workspaceId, s.key.name, s.up ? "up" : "down", last];
+      const labels = (s.key.labels ?? []).map(([name, value]) => `${name}="${value}"`).join(", ");
+      const cells = [s.key.projectId, s.key.workspaceId, s.key.name, labels, s.up ? "up" : "down", last];
       return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
     })
     .join("\n");
@@ -37,9 +38,9 @@ export function renderLandingPage(info: LandingInfo, states: WorkspaceState[]): 
 <p>${security(info.web)}</p>
 <p><a href="${path}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
 <h2>Workspaces</h2>
-<table><thead><tr><th>project_id</th><th>workspace_id</th><th>workspace</th><th>state</th><th>last success</th></tr></thead>
+<table><thead><tr><th>project_id</th><th>workspace_id</th><th>workspace</th><th>labels</th><th>state</th><th>last success</th></tr></thead>
 <tbody>
-${rows || '<tr><td colspan="5">no workspaces</td></tr>'}
+${rows || '<tr><td colspan="6">no workspaces</td></tr>'}
 </tbody></table>
 </body></html>
 `;

@@ -54,8 +54,22 @@ export function createApp(deps: ServerDeps): Koa {
   }
   if (deps.access) app.use(deps.access);
   app.use(async (ctx) => {
-    const route = `${ctx.method} ${ctx.path}`;
-    if (ctx.path === deps.telemetryPath && (ctx.method === "GET" || ctx.method === "HEAD")) {
+    const allowed = allowedMethods(ctx.path, deps.telemetryPath);
+    if (!allowed) {
+      ctx.status = 404;
+      ctx.type = "text/plain";
+      ctx.body = "not found\n";
+      return;
+    }
+    if (!allowed.includes(ctx.method)) {
+      ctx.status = 405;
+      ctx.set("Allow", allowed.join(", "));
+      ctx.type = "text/plain";
+      ctx.body = "method not allowed\n";
+      return;
+    }
+    // HEAD is answered as GET; Koa sends the headers without the body.
+    if (ctx.path === deps.telemetryPath) {
       const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
       // Offers carry their versions: an Accept entry with a version matches only that version.
       const format: ExpositionFormat = ctx.accepts(TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE) === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
@@ -66,21 +80,21 @@ export function createApp(deps: ServerDeps): Koa {
       if (gzip) ctx.set("Content-Encoding", "gzip");
       return;
     }
-    switch (route) {
-      case "GET /":
+    switch (ctx.path) {
+      case "/":
         ctx.type = "text/html; charset=utf-8";
         ctx.body = deps.landingPage();
         return;
-      case "GET /-/healthy":
+      case "/-/healthy":
         ctx.type = "text/plain";
         ctx.body = "Healthy\n";
         return;
-      case "GET /-/ready":
+      case "/-/ready":
         ctx.type = "text/plain";
         ctx.status = deps.ready() ? 200 : 503;
         ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
         return;
-      case "POST /-/reload": {
+      case "/-/reload": {
         if (!deps.lifecycle) {
           ctx.status = 403;
           ctx.type = "text/plain";
@@ -93,13 +107,17 @@ export function createApp(deps: ServerDeps): Koa {
         ctx.body = result.ok ? "config reloaded\n" : `config rejected: ${result.message}\n`;
         return;
       }
-      default:
-        ctx.status = 404;
-        ctx.type = "text/plain";
-        ctx.body = "not found\n";
     }
   });
   return app;
+}
+
+const READ = ["GET", "HEAD"];
+const ROUTES: Record<string, string[]> = { "/": READ, "/-/healthy": READ, "/-/ready": READ, "/-/reload": ["POST"] };
+
+/** The methods a path answers to; undefined for a path that does not exist. */
+function allowedMethods(path: string, telemetryPath: string): string[] | undefined {
+  return path === telemetryPath ? READ : Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
 }
 
 export interface ListenAddress {

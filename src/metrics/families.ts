@@ -22,6 +22,7 @@ export const METRIC_FAMILIES = {
   pollErrors: "dataarts_poll_errors_total",
   apiRequests: "dataarts_api_requests_total",
   apiDuration: "dataarts_api_request_duration_seconds",
+  apiClockSkew: "dataarts_api_clock_skew_seconds",
   buildInfo: "dataarts_exporter_build_info",
   reloadSuccessful: "dataarts_exporter_config_last_reload_successful",
   reloadTimestamp: "dataarts_exporter_config_last_reload_success_timestamp_seconds",
@@ -47,6 +48,7 @@ function workspaceLabels(s: WorkspaceState): Labels {
     ["project_id", s.key.projectId],
     ["workspace_id", s.key.workspaceId],
     ["workspace", s.key.name],
+    ...(s.key.labels ?? []),
   ];
 }
 
@@ -125,18 +127,19 @@ export function renderAges(states: WorkspaceState[], nowMs: number): string {
   return families.map(renderFamily).join("") + renderPendingAges(withData, age);
 }
 
-/** Label text of each package series, built once per poll: a scrape only writes the numbers. */
-const seriesPrefixes = new WeakMap<object, string[]>();
+/** Label text of each package series, built once per poll (or reload: the key holds the labels): a scrape only writes the numbers. */
+const seriesPrefixes = new WeakMap<object, { key: object; prefixes: string[] }>();
 
 function pendingPrefixes(s: WorkspaceState): string[] {
   const data = s.data!;
-  let prefixes = seriesPrefixes.get(data);
+  const cached = seriesPrefixes.get(data);
+  let prefixes = cached?.key === s.key ? cached.prefixes : undefined;
   if (!prefixes) {
     const w = workspaceLabels(s);
     prefixes = data.pending.map((p) =>
       sampleLine(F.pendingAge, [...w, ["package_id", p.id], ["package_name", p.name], ["applicant", p.applicant]], 0).slice(0, -2),
     );
-    seriesPrefixes.set(data, prefixes);
+    seriesPrefixes.set(data, { key: s.key, prefixes });
   }
   return prefixes;
 }
@@ -157,6 +160,8 @@ export interface RequestLabels {
   workspaceId: string;
   workspace: string;
   code: string;
+  /** The workspace's extra labels; none on requests of no workspace (IAM, discovery). */
+  labels?: Labels;
 }
 
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -190,6 +195,14 @@ export class ApiMetrics {
     this.latency.set(labels.projectId, h);
   }
 
+  /** Gives kept workspaces' series their current name and extra labels after a reload; the counts go on under them. */
+  relabel(current: (projectId: string, workspaceId: string) => Pick<RequestLabels, "workspace" | "labels"> | undefined): void {
+    for (const entry of this.requests.values()) {
+      const now = entry.labels.workspaceId === "" ? undefined : current(entry.labels.projectId, entry.labels.workspaceId);
+      if (now) entry.labels = { ...entry.labels, ...now };
+    }
+  }
+
   /** Keeps only the series of these projects and workspaces (by workspaceKey; empty workspace ids always stay). */
   retain(projectIds: ReadonlySet<string>, workspaceIds: ReadonlySet<string>): void {
     for (const [key, { labels }] of this.requests) {
@@ -204,7 +217,8 @@ export class ApiMetrics {
     if (this.requests.size > 0) {
       out += `# HELP ${F.apiRequests} DataArts and IAM API requests by HTTP status (error when no answer came).\n# TYPE ${F.apiRequests} counter\n`;
       for (const { labels: l, value } of this.requests.values()) {
-        out += sampleLine(F.apiRequests, [["project_id", l.projectId], ["workspace_id", l.workspaceId], ["workspace", l.workspace], ["code", l.code]], value);
+        const labels: Labels = [["project_id", l.projectId], ["workspace_id", l.workspaceId], ["workspace", l.workspace], ...(l.labels ?? []), ["code", l.code]];
+        out += sampleLine(F.apiRequests, labels, value);
       }
     }
     if (this.latency.size > 0) {

@@ -7,6 +7,19 @@ import { PendingPackage, ReleasingPackage, Snapshot } from "./state";
 /** Margin for the service's clock being behind ours when choosing the failure window. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * Timestamps outside these bounds are not Unix milliseconds (0, or seconds: 10 digits; or
+ * microseconds): read as milliseconds they would make ages of 56 years, so ages leave them out.
+ */
+export const PLAUSIBLE_MS = { min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) };
+
+export function plausibleMs(ms: number): boolean {
+  return ms >= PLAUSIBLE_MS.min && ms < PLAUSIBLE_MS.max;
+}
+
+/** Says that a package was left out of the ages, and why (the exporter logs it at debug level). */
+export type ImplausibleTimestamp = (event: { packageId: string; field: "apply_timestamp" | "deploy_timestamp"; value: number }) => void;
+
 export interface PollContext {
   client: DataArtsClient;
   pager: ReleasePackagePager;
@@ -16,6 +29,7 @@ export interface PollContext {
   now: number;
   /** When the previous successful poll started, and the releases it saw running. */
   previous?: { startedMs: number; releasing: ReleasingPackage[] };
+  onImplausible?: ImplausibleTimestamp;
 }
 
 /** A release's start: its deploy time, or its apply time while the service has none. */
@@ -51,7 +65,9 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
   const succeeded = await query({ deploy_status_filter: [DeployStatus.succeeded], limit: 1, offset: 0 });
 
   const running: ReleasingPackage[] = releasing.data.map((p) => ({ id: p.package_id, startMs: releaseStart(p) }));
-  const oldestReleasingStartMs = minOf(running.map((r) => r.startMs));
+  const oldestReleasingStartMs = minOf(
+    releasing.data.filter((p) => plausible(ctx, p, p.deploy_timestamp > 0 ? "deploy_timestamp" : "apply_timestamp")).map(releaseStart),
+  );
   const failureWindowStartMs = failureWindowStart(ctx, running);
   const recent = await ctx.pager.all(workspaceId, {
     deploy_status_filter: [DeployStatus.failed],
@@ -72,34 +88,63 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
       },
       oldestPendingApplyMs: pending.oldest?.apply_timestamp,
       oldestReleasingStartMs,
-      lastFailureMs: newest && newest.deploy_timestamp > 0 ? newest.deploy_timestamp : undefined,
+      lastFailureMs: newest && newest.deploy_timestamp > 0 && plausible(ctx, newest, "deploy_timestamp") ? newest.deploy_timestamp : undefined,
       pending: pending.series,
     },
     recentFailures: recent.packages
       .filter((p) => p.deploy_status === DeployStatus.failed)
       .map((p) => ({ id: p.package_id, deployMs: p.deploy_timestamp })),
     // A release running now may fail later with its old deploy time: keep what was seen since it started.
-    failureRetainFromMs: minOf([failureWindowStartMs, oldestReleasingStartMs])!,
+    // Every running release counts here, plausible start or not: ages leave some out, failure counting none.
+    failureRetainFromMs: minOf([failureWindowStartMs, ...running.map((r) => r.startMs)])!,
     releasing: running,
   };
 }
 
+const PENDING_OLDEST_FIRST = {
+  deploy_status_filter: [DeployStatus.pendingReview],
+  order_column: "apply_timestamp" as const,
+  sorted_direction: "asc" as const,
+};
+
 async function pendingPackages(ctx: PollContext) {
-  const filter = {
-    deploy_status_filter: [DeployStatus.pendingReview],
-    order_column: "apply_timestamp" as const,
-    sorted_direction: "asc" as const,
-  };
+  const filter = PENDING_OLDEST_FIRST;
   if (ctx.packageSeriesLimit <= 0) {
     const page = await ctx.client.queryReleasePackages(ctx.workspaceId, { ...filter, limit: 1, offset: 0 });
-    return { total: page.total, oldest: page.data[0], series: [] as PendingPackage[] };
+    const usable = page.data.filter((p) => plausible(ctx, p, "apply_timestamp"));
+    return { total: page.total, oldest: await oldestPlausible(ctx, usable, page.data.length, page.total), series: [] as PendingPackage[] };
   }
   // The pager owns the page size: it asks for at most MAX_LIMIT a page.
   const all = await ctx.pager.all(ctx.workspaceId, { ...filter, limit: ctx.packageSeriesLimit }, ctx.packageSeriesLimit);
-  const series = all.packages
+  const usable = all.packages.filter((p) => plausible(ctx, p, "apply_timestamp"));
+  const series = usable
     .map((p) => ({ id: p.package_id, name: p.package_name ?? "", applicant: p.apply_user_name ?? "", applyMs: p.apply_timestamp }))
     .sort((a, b) => a.applyMs - b.applyMs);
-  return { total: all.total, oldest: all.packages.reduce(olderApply, undefined), series };
+  return { total: all.total, oldest: await oldestPlausible(ctx, usable, all.packages.length, all.total), series };
+}
+
+/**
+ * The oldest pending package with a plausible apply time. Implausible ones sort first (0, seconds),
+ * so when every package fetched was one, one more request asks for the oldest from 2000 on.
+ */
+async function oldestPlausible(ctx: PollContext, usable: ReleasePackage[], fetched: number, total: number): Promise<ReleasePackage | undefined> {
+  const oldest = usable.reduce(olderApply, undefined);
+  if (oldest || fetched === 0 || fetched >= total) return oldest;
+  const page = await ctx.client.queryReleasePackages(ctx.workspaceId, {
+    ...PENDING_OLDEST_FIRST,
+    apply_begin_time: PLAUSIBLE_MS.min,
+    limit: 1,
+    offset: 0,
+  });
+  const found = page.data[0];
+  return found && plausibleMs(found.apply_timestamp) ? found : undefined;
+}
+
+/** Whether the package's `field` can go into an age; reports it when not. */
+function plausible(ctx: PollContext, p: ReleasePackage, field: "apply_timestamp" | "deploy_timestamp"): boolean {
+  const ok = plausibleMs(p[field]);
+  if (!ok) ctx.onImplausible?.({ packageId: p.package_id, field, value: p[field] });
+  return ok;
 }
 
 function olderApply(a: ReleasePackage | undefined, b: ReleasePackage): ReleasePackage {

@@ -1,5 +1,6 @@
 /** A workspace's state across polls: pure transitions, failures counted once. */
 import { ERROR_REASONS, ErrorReason } from "../dataarts/api-error";
+import type { ExtraLabels } from "../config/labels";
 
 export const STATUSES = ["pending_review", "succeeded", "failed", "releasing"] as const;
 export type StatusLabel = (typeof STATUSES)[number];
@@ -11,6 +12,8 @@ export interface WorkspaceKey {
   /** The configured or discovered name; the id when unnamed. */
   name: string;
   region: string;
+  /** The config's extra labels (`labels`), merged and in name order; none when absent. */
+  labels?: ExtraLabels;
 }
 
 export interface ReleasingPackage {

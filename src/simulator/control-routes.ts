@@ -1,9 +1,7 @@
-/**
- * The control interface over HTTP, under `/-/sim/`, for loopback peers only (see README.md for
- * the route list). These routes bypass the service's auth: anyone who can reach them could
- * rewrite the simulator's data, hence the loopback check on the socket's own address (never a
- * forwarded header).
- */
+/** The control interface over HTTP, under `/-/sim/`, for loopback peers only (routes: src/simulator/README.md). */
+// These routes bypass the service's auth: anyone who can reach them could rewrite the
+// simulator's data, hence the loopback check on the socket's own address (never a
+// forwarded header).
 import { isIP } from "node:net";
 import { z } from "zod";
 import type { ReleasePackage } from "../dataarts/model";

@@ -1,6 +1,9 @@
 /** The fault schema: what a scenario or the control API may inject, validated with zod. */
 import { z } from "zod";
-import type { Fault } from "./types";
+import { OPTIONAL_PACKAGE_FIELDS, type Fault } from "./types";
+
+/** A huge error_msg is at most this long, so that a fault cannot exhaust the simulator. */
+export const MAX_ERROR_MSG_BYTES = 20 * 1024 * 1024;
 
 const times = z.number().int().positive().optional();
 
@@ -16,7 +19,16 @@ export const faultSchema = z.discriminatedUnion("kind", [
     times,
   }),
   z.strictObject({ kind: z.literal("html"), times }),
-  z.strictObject({ kind: z.literal("status"), status: z.number().int().min(400).max(599), errorCode: z.string().min(1), errorMsg: z.string().optional(), times }),
+  z.strictObject({
+    kind: z.literal("status"),
+    status: z.number().int().min(400).max(599),
+    errorCode: z.string().min(1),
+    errorMsg: z.string().optional(),
+    errorMsgBytes: z.number().int().positive().max(MAX_ERROR_MSG_BYTES).optional(),
+    times,
+  }),
+  z.strictObject({ kind: z.literal("null_fields"), fields: z.array(z.enum(OPTIONAL_PACKAGE_FIELDS)).min(1).optional(), times }),
+  z.strictObject({ kind: z.literal("truncated"), times }),
 ]);
 
 /** Validates a fault from an untyped source (HTTP control route or a test's literal); throws with the reasons. */

@@ -2,7 +2,7 @@
 import type { ReleasePackagePage } from "../dataarts/model";
 import { sendError, sendRaw, waitForCloseOr, type SimContext } from "./http";
 import type { WorkspaceData } from "./workspace-data";
-import type { Fault } from "./types";
+import { OPTIONAL_PACKAGE_FIELDS, type Fault } from "./types";
 
 /** Takes the fault that answers this request, counting down (and dropping) one with `times`. */
 export function takeFault(ws: WorkspaceData): Fault | undefined {
@@ -47,17 +47,44 @@ export async function answerFault(ctx: SimContext, fault: Fault): Promise<boolea
     case "html":
       sendRaw(ctx, 200, "text/html; charset=utf-8", HTML_LOGIN_PAGE);
       return true;
-    case "status":
-      sendError(ctx, fault.status, fault.errorCode, fault.errorMsg ?? `Simulated error ${fault.errorCode}.`);
+    case "status": {
+      const message = fault.errorMsg ?? `Simulated error ${fault.errorCode}.`;
+      sendError(ctx, fault.status, fault.errorCode, fault.errorMsgBytes ? padTo(message, fault.errorMsgBytes) : message);
       return true;
+    }
     case "malformed_json":
     case "wrong_shape":
+    case "null_fields":
+    case "truncated":
       return false;
   }
 }
 
+/** `text` repeated (and cut) to exactly `bytes` ASCII characters. */
+function padTo(text: string, bytes: number): string {
+  const unit = text.length > 0 ? text : "x";
+  return unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
+}
+
+/**
+ * Sends the headers of `body` with its full Content-Length, then only its first half, then
+ * closes the connection: what a client sees when a proxy or the network drops a response midway.
+ */
+export function sendTruncated(ctx: SimContext, body: string): void {
+  const bytes = Buffer.from(body);
+  ctx.respond = false;
+  const res = ctx.res;
+  res.writeHead(200, { "Content-Type": "application/json;charset=UTF-8", "Content-Length": bytes.length, "X-Request-Id": String(ctx.response.get("X-Request-Id")) });
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+}
+
 /** The real page's JSON, bent the way the fault says. */
 export function corruptAnswer(fault: Fault, page: ReleasePackagePage): string | undefined {
+  if (fault.kind === "null_fields") {
+    const fields = fault.fields ?? OPTIONAL_PACKAGE_FIELDS;
+    const data = page.data.map((p) => ({ ...p, ...Object.fromEntries(fields.map((f) => [f, null])) }));
+    return JSON.stringify({ data, total: page.total });
+  }
   if (fault.kind === "malformed_json") {
     const json = JSON.stringify(page);
     // Any proper prefix of a JSON object is invalid JSON.

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ReleasePackagePage } from "../dataarts/model";
 import { authenticate, SIM_CREDENTIALS } from "./auth";
 import type { SimCore } from "./core";
-import { answerFault, corruptAnswer, takeFault } from "./faults";
+import { answerFault, corruptAnswer, sendTruncated, takeFault } from "./faults";
 import { sendError, sendRaw, type SimContext } from "./http";
 import { parseQuery } from "./query";
 import type { ProjectData } from "./store";
@@ -70,6 +70,7 @@ async function releasePackages(ctx: SimContext, core: SimCore, projectId: string
   const parsed = parseQuery(ctx.state.rawBody, core.offsetMode);
   if (!parsed.ok) return sendError(ctx, 400, "DLF.3051", `The request parameter is invalid: ${parsed.message}`);
   const page: ReleasePackagePage = ws.query(parsed.query);
+  if (fault?.kind === "truncated") return sendTruncated(ctx, JSON.stringify(page));
   const corrupted = fault && corruptAnswer(fault, page);
   if (corrupted !== undefined) return sendRaw(ctx, 200, "application/json;charset=UTF-8", corrupted);
   ctx.body = page;

@@ -16,7 +16,23 @@ export type FaultBody =
   | { kind: "malformed_json" }
   | { kind: "wrong_shape"; variant: WrongShapeVariant }
   | { kind: "html" }
-  | { kind: "status"; status: number; errorCode: string; errorMsg?: string };
+  | { kind: "status"; status: number; errorCode: string; errorMsg?: string; errorMsgBytes?: number }
+  | { kind: "null_fields"; fields?: OptionalPackageField[] }
+  | { kind: "truncated" };
+
+/** Package fields the API page marks optional and the exporter does not rely on. */
+export const OPTIONAL_PACKAGE_FIELDS = [
+  "package_name",
+  "apply_user_id",
+  "apply_user_name",
+  "deploy_user_id",
+  "deploy_user_name",
+  "delete_flag",
+  "package_approvers",
+  "project_id",
+  "workspace_id",
+] as const;
+export type OptionalPackageField = (typeof OPTIONAL_PACKAGE_FIELDS)[number];
 
 export type WrongShapeVariant = "data_not_array" | "total_not_number" | "timestamp_not_number" | "not_an_object";
 
@@ -67,6 +83,12 @@ export interface SimulatorOptions {
   offsetMode?: "page" | "offset";
   /** Unix ms; default Date.now. Used for the signature date window, token expiry and demo activity. */
   clock?: () => number;
+  /**
+   * How far the service's clock is ahead of `clock` (negative: behind), default 0. The `Date`
+   * header, the signature window and token expiry all use the offset clock, so a skewed
+   * client can be played without touching the machine's clock.
+   */
+  clockOffsetMs?: number;
   /** Lifetime of the IAM tokens it issues; default 24h. */
   tokenTtlMs?: number;
 }

@@ -59,6 +59,8 @@ const now = Date.now();
 const packagesOf = (workspaceId: string, seed: number) =>
   generatePackages({ projectId: PROJECT, workspaceId, now, maxAgeMs: HOUR_MS, seed, counts: { pending_review: 3, succeeded: 10, failed: 1, releasing: 3 } });
 
+/** Only one workspace has a team: the dashboard's team variable has a value, and its All must still match the others. */
+const FAILING_TEAM = "iot";
 const exporterConfig = (simulatorUrl: string) => `
 polling:
   interval: ${INTERVAL}
@@ -75,6 +77,7 @@ projects:
       secret_key: \${SIM_SK}
     workspaces:
 ${[HEALTHY, BACKLOG, FAILING].map((w) => `      - id: ${w.id}\n        name: ${w.name}`).join("\n")}
+        labels: {team: ${FAILING_TEAM}}
 `;
 
 /** A sample a panel can draw: Prometheus answers NaN, not nothing, e.g. for a quantile of no requests. */
@@ -250,6 +253,7 @@ describe("the exporter with a real Prometheus and Alertmanager", () => {
       });
       if (label === "job") expect(values).toContain(JOB);
       if (label === "workspace") expect(values).toEqual(expect.arrayContaining([HEALTHY.name, BACKLOG.name, FAILING.name]));
+      if (label === "team") expect(values).toEqual([FAILING_TEAM]);
     });
   });
 

@@ -130,11 +130,11 @@ export function dashboardQueries(): { panels: DashboardQuery[]; variables: Varia
 
 /**
  * What Grafana sends to Prometheus for a query: its interval variables as
- * durations, the job variable as our job, and the project and workspace
- * variables as "All" (`.+`).
+ * durations, the job variable as our job, and the team, project and workspace
+ * variables as "All" (`.*` for team, which may be absent; `.+` for the others).
  */
 export function expandDashboardVariables(expr: string, job: string, window = "1m"): string {
-  const values: Record<string, string> = { job, project_id: ".+", workspace: ".+" };
+  const values: Record<string, string> = { job, team: ".*", project_id: ".+", workspace: ".+" };
   return expr
     .replace(/\$__(rate_interval|range|interval)\b/g, window)
     .replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => {

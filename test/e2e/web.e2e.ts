@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { CLI, eventually, tempDir } from "../helpers/exporter-process";
-import { TestPki, makePki } from "../helpers/certs";
+import { TestPki, makePki } from "../helpers/pki";
 import { Daemon, freePort, startDaemon } from "./processes";
 import { promQuery } from "./stack";
 

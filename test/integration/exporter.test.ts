@@ -176,6 +176,22 @@ describe("the exporter wired in process", () => {
     exporter.stop();
   });
 
+  it("applies a lower package series limit on reload at once, and none when series are turned off", async () => {
+    const timers = new ManualTimers();
+    const cfg = { ...config(sim, { workspaces: [{ id: ids[0]!, name: "one", intervalMs: 60_000 }] }), metrics: { packageSeriesLimit: 10, staleAfterMs: 600_000 } };
+    const exporter = exporterFor(cfg, timers);
+    exporter.start();
+    timers.fireAll();
+    const series = async () => family(await scrapeText(exporter), F.pendingAge).length;
+    await eventually(async () => (await series()) === 2, "the first poll's two pending packages");
+    exporter.reloadWith({ ...cfg, metrics: { ...cfg.metrics, packageSeriesLimit: 1 } });
+    expect(await series()).toBe(1);
+    exporter.reloadWith({ ...cfg, metrics: { ...cfg.metrics, packageSeriesLimit: 0 } });
+    expect(await series()).toBe(0);
+    expect(family(await scrapeText(exporter), F.packages).find((s) => s.labels.status === "pending_review")?.value).toBe(2);
+    exporter.stop();
+  });
+
   it("keeps polling the other workspaces while one hangs", async () => {
     sim.control.injectFault(PROJECT, ids[1]!, { kind: "hang" });
     const timers = new ManualTimers();

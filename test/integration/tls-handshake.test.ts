@@ -7,7 +7,7 @@ import type { Server } from "node:https";
 import pino from "pino";
 import { WebConfigSource } from "../../src/http/web-config-source";
 import { createTlsServer } from "../../src/http/tls-server";
-import { TestPki, makePki } from "../helpers/certs";
+import { TestPki, makePki } from "../helpers/pki";
 import { httpsGet } from "../helpers/https-client";
 import { tempDir } from "../helpers/exporter-process";
 import { readFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Copy, DockerfileParser, From, Healthcheck, Instruction, JSONInstruction } from "dockerfile-ast";
+import { Copy, DockerfileParser, From, Healthcheck, Instruction, JSONInstruction, Label } from "dockerfile-ast";
 import { parse } from "yaml";
 
 const ROOT = join(__dirname, "..", "..");
@@ -68,6 +68,24 @@ describe("the Dockerfile", () => {
     expect(args(check as Instruction)).toContain("http://127.0.0.1:19918/-/healthy");
     expect(args(check as Instruction)).toMatch(/^CMD \["node",/);
     expect(args(check as Instruction)).not.toMatch(/\b(curl|wget)\b/);
+  });
+
+  it("labels the image the OCI way, with the package's description, license and repository", () => {
+    const pkg = JSON.parse(read("package.json"));
+    const labels = new Map(
+      of(final, "LABEL").flatMap((l) => (l as Label).getProperties().map((p) => [p.getName(), p.getValue()?.replace(/^"|"$/g, "")] as const)),
+    );
+    const repo = pkg.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
+    expect(Object.fromEntries(labels)).toEqual({
+      "org.opencontainers.image.title": pkg.name,
+      "org.opencontainers.image.description": pkg.description,
+      "org.opencontainers.image.licenses": pkg.license,
+      "org.opencontainers.image.source": repo,
+      "org.opencontainers.image.url": repo,
+      "org.opencontainers.image.documentation": pkg.homepage,
+      "org.opencontainers.image.version": "$VERSION",
+      "org.opencontainers.image.revision": "$REVISION",
+    });
   });
 
   it("starts the CLI with the config at /etc/dataarts-exporter/config.yml", () => {

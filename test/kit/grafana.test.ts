@@ -80,6 +80,22 @@ describe("the committed Grafana dashboard", () => {
     expect(variables[0]).toMatchObject({ type: "datasource", name: "datasource", query: "prometheus" });
   });
 
+  it("offers team (a config label) as a multi-value variable whose All also matches series without one", () => {
+    expect(variables.find((v) => v.name === "team")).toMatchObject({
+      type: "query",
+      query: expect.stringMatching(/^label_values\(dataarts_workspace_up\{job=~"\$job"\}, team\)$/),
+      multi: true,
+      includeAll: true,
+      allValue: ".*",
+      refresh: 2,
+      datasource: { uid: "${datasource}" },
+    });
+  });
+
+  it("narrows the project and workspace variables by the team", () => {
+    for (const name of ["project_id", "workspace"]) expect(variables.find((v) => v.name === name)?.query).toContain('team=~"$team"');
+  });
+
   it.each(["job", "project_id", "workspace"])(
     "offers %s as a multi-value variable whose All is .+, refreshed when the time range changes",
     (name) => {
@@ -119,9 +135,9 @@ describe.each(queries)("the query of panel $panel: $expr", ({ expr }) => {
     for (const m of expr.matchAll(/\brate\([^[]*\[([^\]]*)\]/g)) expect(m[1]).toBe("$__rate_interval");
   });
 
-  it("narrows every selector by the job, project_id and workspace variables", () => {
+  it("narrows every selector by the job, project_id and workspace variables, and by team where the series has config labels", () => {
     for (const s of selectors) {
-      const wanted = WITHOUT_WORKSPACE_LABEL.test(s.metric) ? ["job", "project_id"] : ["job", "project_id", "workspace"];
+      const wanted = WITHOUT_WORKSPACE_LABEL.test(s.metric) ? ["job", "project_id"] : ["job", "team", "project_id", "workspace"];
       for (const label of wanted) {
         expect(s.matchers).toContainEqual({ label, op: "=~", value: `$${label}` });
       }

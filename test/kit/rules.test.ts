@@ -7,7 +7,7 @@ import { analyze } from "../../grafana/src/promql";
 import { PENDING_REVIEW_ALERT_SECONDS, RELEASING_ALERT_SECONDS } from "../../grafana/src/queries";
 
 const ROOT = join(__dirname, "..", "..");
-const RUNBOOK_BASE = "https://github.com/dataarts-exporter/dataarts-exporter#runbook-";
+const RUNBOOK_BASE = "https://github.com/dataarts-exporter/dataarts-exporter/blob/main/docs/runbooks.md#runbook-";
 
 interface Rule {
   alert: string;
@@ -24,7 +24,7 @@ const groups = (parse(readFileSync(join(ROOT, "prometheus/alerts.yml"), "utf8"))
 const alerts = groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
 const ruleTests = (parse(readFileSync(join(ROOT, "prometheus/rules.test.yml"), "utf8")) as { tests: RuleTest[] }).tests;
 const cases = ruleTests.flatMap((t) => t.alert_rule_test ?? []);
-const operations = readFileSync(join(ROOT, "README.md"), "utf8");
+const runbooks = readFileSync(join(ROOT, "docs/runbooks.md"), "utf8");
 
 /** Runs a Prometheus tool and fails with everything it printed. */
 function run(tool: string, ...args: string[]): void {
@@ -56,6 +56,7 @@ describe("the alert rules", () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         "DataArtsAuthErrors",
+        "DataArtsClockSkew",
         "DataArtsExporterAbsent",
         "DataArtsPackageAwaitingReviewTooLong",
         "DataArtsPollDataStale",
@@ -93,9 +94,9 @@ describe.each(alerts)("alert $alert", (rule) => {
     if (rule.alert !== "DataArtsExporterAbsent") expect(rule.annotations?.description).toContain("{{ $value");
   });
 
-  it("links to its runbook entry in the README", () => {
+  it("links to its runbook entry in docs/runbooks.md", () => {
     expect(rule.annotations?.runbook_url).toBe(RUNBOOK_BASE + rule.alert.toLowerCase());
-    const headings = [...operations.matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1] ?? ""));
+    const headings = [...runbooks.matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1] ?? ""));
     expect(headings).toContain(`runbook-${rule.alert.toLowerCase()}`);
   });
 
@@ -109,5 +110,110 @@ describe.each(alerts)("alert $alert", (rule) => {
     const mine = cases.filter((c) => c.alertname === rule.alert);
     expect(mine.some((c) => (c.exp_alerts ?? []).length > 0)).toBe(true);
     expect(mine.some((c) => (c.exp_alerts ?? []).length === 0)).toBe(true);
+  });
+});
+
+/** The series the exporter writes per workspace: config `labels` (e.g. `team`) are on each of them. */
+const PER_WORKSPACE_SERIES = EXPOSED_METRIC_NAMES.filter(
+  (name) => name.startsWith("dataarts_release_") || name.startsWith("dataarts_workspace_") || name.startsWith("dataarts_poll_errors") || name.startsWith("dataarts_api_requests"),
+);
+const workspaceAlerts = alerts.filter((a) => analyze(a.expr).selectors.some((s) => PER_WORKSPACE_SERIES.includes(s.metric)));
+
+/** PromQL node names of `expr`, as Prometheus' own UI parser reads it. */
+function nodeNames(expr: string): string[] {
+  const { parser } = require("@prometheus-io/lezer-promql") as { parser: { parse(e: string): { iterate(o: { enter(r: { name: string }): void }): void } } };
+  const names: string[] = [];
+  parser.parse(expr).iterate({ enter: (ref) => void names.push(ref.name) });
+  return names;
+}
+
+describe("alerts on per-workspace series", () => {
+  it("are the seven the routing by team is for", () => {
+    expect(workspaceAlerts.map((a) => a.alert).sort()).toEqual(
+      [
+        "DataArtsAuthErrors",
+        "DataArtsPackageAwaitingReviewTooLong",
+        "DataArtsPollDataStale",
+        "DataArtsReleasePackageFailed",
+        "DataArtsReleaseRunningTooLong",
+        "DataArtsThrottled",
+        "DataArtsWorkspaceDown",
+      ].sort(),
+    );
+  });
+
+  it.each(workspaceAlerts)("$alert keeps every label of its series: no aggregation, no on() or ignoring()", (rule) => {
+    const names = nodeNames(rule.expr);
+    expect(names).not.toContain("AggregateExpr");
+    expect(names).not.toContain("MatchingModifierClause");
+  });
+
+  it.each(workspaceAlerts)("$alert has a promtool case where it fires with the series' team label", (rule) => {
+    const fired = cases.filter((c) => c.alertname === rule.alert).flatMap((c) => (c.exp_alerts ?? []) as Array<{ exp_labels?: Record<string, string> }>);
+    expect(fired.length).toBeGreaterThan(0);
+    for (const a of fired) expect(a.exp_labels?.team).toBe("finance-data");
+  });
+});
+
+interface AlertmanagerRoute {
+  receiver?: string;
+  matchers?: string[];
+  routes?: AlertmanagerRoute[];
+}
+const alertmanager = parse(readFileSync(join(ROOT, "prometheus/alertmanager.yml"), "utf8")) as {
+  route: AlertmanagerRoute;
+  receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }>;
+  inhibit_rules: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
+};
+/** `team="x"` matchers of the routes below the root, as [team, receiver]. */
+const teamRoutes = (alertmanager.route.routes ?? []).flatMap((r) =>
+  (r.matchers ?? []).flatMap((m) => {
+    const team = /^team="([^"]+)"$/.exec(m)?.[1];
+    return team ? [[team, r.receiver!] as const] : [];
+  }),
+);
+
+/** The receivers `amtool config routes test` resolves the labels to, and whether --verify.receivers agreed. */
+function routeOf(expected: string, labels: Record<string, string>): { receivers: string; verified: boolean } {
+  const args = ["config", "routes", "test", "--config.file=prometheus/alertmanager.yml", `--verify.receivers=${expected}`];
+  const r = spawnSync("amtool", [...args, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], { cwd: ROOT, encoding: "utf8" });
+  if (r.error) throw new Error(`amtool cannot run (${r.error.message}): apt-get install prometheus-alertmanager`);
+  return { receivers: r.stdout.split("\n")[0]!.trim(), verified: r.status === 0 };
+}
+
+describe("prometheus/alertmanager.yml routing by team", () => {
+  const alert = (team?: string) => ({ alertname: "DataArtsPackageAwaitingReviewTooLong", job: "dataarts", workspace: "Finance Reporting", ...(team && { team }) });
+  const fallback = alertmanager.route.receiver!;
+
+  it("has a route, and a receiver with an example webhook, for at least two teams", () => {
+    expect(teamRoutes.length).toBeGreaterThanOrEqual(2);
+    for (const [, receiver] of teamRoutes) {
+      expect(alertmanager.receivers.find((r) => r.name === receiver)?.webhook_configs?.[0]?.url).toMatch(/^https?:\/\//);
+    }
+  });
+
+  it.each(teamRoutes)("amtool sends an alert of team %s to receiver %s", (team, receiver) => {
+    expect(routeOf(receiver, alert(team))).toEqual({ receivers: receiver, verified: true });
+  });
+
+  it("amtool sends alerts without a team, or of a team without a route, to the default receiver", () => {
+    expect(teamRoutes.map(([, r]) => r)).not.toContain(fallback);
+    expect(routeOf(fallback, alert())).toEqual({ receivers: fallback, verified: true });
+    expect(routeOf(fallback, alert("nobody"))).toEqual({ receivers: fallback, verified: true });
+    expect(routeOf(fallback, { alertname: "DataArtsExporterAbsent", job: "dataarts", severity: "critical" })).toEqual({ receivers: fallback, verified: true });
+  });
+
+  it("amtool's verification fails for a wrong receiver, so the cases above can fail", () => {
+    const [team, receiver] = teamRoutes[0]!;
+    expect(routeOf(fallback, alert(team))).toEqual({ receivers: receiver, verified: false });
+  });
+
+  it("lets DataArtsWorkspaceDown inhibit the same workspace's stale-data and awaiting-review alerts, which exist in alerts.yml", () => {
+    const inhibit = alertmanager.inhibit_rules.find((r) => r.source_matchers.includes('alertname="DataArtsWorkspaceDown"'));
+    expect(inhibit).toBeDefined();
+    const targets = /^alertname=~"(.+)"$/.exec(inhibit!.target_matchers[0] ?? "")?.[1]?.split("|");
+    expect(targets?.sort()).toEqual(["DataArtsPackageAwaitingReviewTooLong", "DataArtsPollDataStale"]);
+    for (const name of targets!) expect(alerts.map((a) => a.alert)).toContain(name);
+    expect(inhibit!.equal).toEqual(expect.arrayContaining(["project_id", "workspace_id"]));
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { gunzipSync } from "node:zlib";
 import { request } from "node:http";
 import { ExporterProcess, eventually, startExporter } from "../helpers/exporter-process";
@@ -56,6 +57,10 @@ describe("OpenMetrics", () => {
     const text = gunzipSync(res.body).toString();
     expect(text.endsWith("\n# EOF\n")).toBe(true);
     expect(parseOpenMetrics(text).length).toBeGreaterThan(10);
+    // One gzip member: curl reads only the first, and must still see the end.
+    const r = spawnSync("curl", ["-sS", "--compressed", "-H", "Accept: application/openmetrics-text; version=1.0.0", `${exporter.url}/metrics`], { encoding: "utf8" });
+    expect(r.stdout.endsWith("\n# EOF\n")).toBe(true);
+    expect(r.stdout).toContain("dataarts_exporter_scrapes_total{");
   });
 
   it("leaves the text format as it was for everyone else, clean for promtool", async () => {

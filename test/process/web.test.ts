@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, ExporterProcess, eventually, runCli, startExporter, tempDir } from "../helpers/exporter-process";
-import { TestPki, fingerprintOf, makePki, reissueServerCert } from "../helpers/certs";
+import { TestPki, fingerprintOf, makePki, reissueServerCert } from "../helpers/pki";
 import { curl, httpsGet } from "../helpers/https-client";
 import { family } from "../helpers/promtool";
 

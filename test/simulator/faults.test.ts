@@ -1,4 +1,5 @@
-import type { Fault } from "../../src/simulator";
+import { request } from "node:http";
+import { OPTIONAL_PACKAGE_FIELDS, SIM_CREDENTIALS, type Fault } from "../../src/simulator";
 import { P, tenScenario, W1, W2 } from "./fixtures";
 import { errorCode, page, query, startTestSim, until, type Answer, type TestSim } from "./helpers";
 
@@ -110,6 +111,54 @@ describe("injected faults", () => {
     expect(a.text).toMatch(/^<!DOCTYPE html>/);
   });
 
+  it("status pads error_msg to errorMsgBytes, for a service that sends megabytes of message", async () => {
+    const a = await faulted({ kind: "status", status: 400, errorCode: "DLF.3051", errorMsg: "too long. ", errorMsgBytes: 5_000_000 });
+    const body = a.json() as { error_code: string; error_msg: string };
+    expect(a.status).toBe(400);
+    expect(body.error_code).toBe("DLF.3051");
+    expect(body.error_msg).toHaveLength(5_000_000);
+    expect(body.error_msg.startsWith("too long. too long. ")).toBe(true);
+  });
+
+  it("null_fields answers the real page with every optional field of every package set to null", async () => {
+    const a = page(await faulted({ kind: "null_fields" }));
+    expect(a.total).toBe(10);
+    expect(a.data).toHaveLength(3);
+    for (const p of a.data) {
+      for (const field of OPTIONAL_PACKAGE_FIELDS) expect(p[field]).toBeNull();
+      expect(typeof p.package_id).toBe("string");
+      expect(typeof p.apply_timestamp).toBe("number");
+      expect(typeof p.deploy_status).toBe("number");
+    }
+  });
+
+  it("null_fields can null only the fields it lists", async () => {
+    const [first] = page(await faulted({ kind: "null_fields", fields: ["deploy_user_name"] })).data;
+    expect(first!.deploy_user_name).toBeNull();
+    expect(typeof first!.package_name).toBe("string");
+  });
+
+  it("truncated declares the whole body's Content-Length, sends half of it and closes the connection", async () => {
+    t.sim.control.injectFault(P, W1, { kind: "truncated", times: 1 });
+    const seen = await new Promise<{ declared: number; received: number; aborted: boolean }>((resolve, reject) => {
+      const r = request(new URL(`/v2/${P}/factory/release-packages`, t.sim.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-auth-token": SIM_CREDENTIALS.staticToken, workspace: W1 },
+      }, (res) => {
+        let received = 0;
+        res.on("data", (c: Buffer) => (received += c.length));
+        res.on("error", () => undefined);
+        res.on("close", () => resolve({ declared: Number(res.headers["content-length"]), received, aborted: !res.complete }));
+      });
+      r.on("error", reject);
+      r.end("{}");
+    });
+    expect(seen.aborted).toBe(true);
+    expect(seen.received).toBe(Math.floor(seen.declared / 2));
+    expect(seen.declared).toBeGreaterThan(100);
+    expect(page(await query(t, P, {}, W1)).total).toBe(10);
+  });
+
   it("status answers any other error with its status and code", async () => {
     const a = await faulted({ kind: "status", status: 403, errorCode: "DLF.0818" });
     expect(a.status).toBe(403);
@@ -162,7 +211,7 @@ describe("fault lifetime", () => {
   });
 
   it("refuses a malformed fault instead of storing it", () => {
-    const bad: unknown[] = [{ kind: "explode" }, { kind: "slow" }, { kind: "server_error", status: 418 }, { kind: "wrong_shape", variant: "odd" }, { kind: "throttle", times: 0 }];
+    const bad: unknown[] = [{ kind: "explode" }, { kind: "slow" }, { kind: "server_error", status: 418 }, { kind: "wrong_shape", variant: "odd" }, { kind: "throttle", times: 0 }, { kind: "null_fields", fields: ["package_id"] }, { kind: "status", status: 400, errorCode: "X", errorMsgBytes: 30_000_000 }];
     for (const fault of bad) expect(() => t.sim.control.injectFault(P, W1, fault as Fault)).toThrow(/invalid fault/);
     expect(t.sim.control.faults(P, W1)).toEqual([]);
   });

@@ -1,7 +1,9 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { Config, ConfigSources, loadConfig, parseConfig, redactConfig } from "../../../src/config/config";
 import { ConfigError } from "../../../src/config/config-error";
+import { MAX_EXTRA_LABELS, RESERVED_LABELS, mergeLabels, workspaceLabels } from "../../../src/config/labels";
 
 const FIXTURES = join(__dirname, "..", "..", "fixtures", "config");
 const fixture = (kind: "valid" | "invalid", name: string): string =>
@@ -119,6 +121,15 @@ describe("valid configs", () => {
     expect(project).not.toHaveProperty("discover");
   });
 
+  it("lets 150 projects share one auth block through an anchor: that is no alias bomb", () => {
+    const project = (i: number) =>
+      `  - project_id: p${i}\n    region: cn-north-4\n    auth: ${i === 0 ? "&shared {type: token, token: s3cr3t-token}" : "*shared"}\n    workspaces: [{id: ws1}]\n`;
+    const yaml = `projects:\n${Array.from({ length: 150 }, (_, i) => project(i)).join("")}`;
+    const config = parseConfig(yaml, sources());
+    expect(config.projects).toHaveLength(150);
+    expect(config.projects[149]!.auth).toEqual({ type: "token", token: "s3cr3t-token" });
+  });
+
   it("lets projects share an auth block through a YAML anchor", () => {
     const config = parseConfig(fixture("valid", "shared-auth-anchor"), sources());
     const expected = { type: "aksk", accessKey: "AKEXAMPLE", secretKey: "s3cr3t-file-sk" };
@@ -129,6 +140,65 @@ describe("valid configs", () => {
     const config = parseConfig(`polling:\nmetrics:\n${fixture("valid", "minimal")}`, sources());
     expect(config.polling).toEqual(DEFAULT_POLLING);
     expect(config.metrics).toEqual(DEFAULT_METRICS);
+  });
+});
+
+describe("extra labels", () => {
+  const parse = (env: Record<string, string> = { ONCALL: "alice" }) => parseConfig(fixture("valid", "labels"), sources(env)).projects[0]!;
+
+  it("reads labels on a project, its discover block and a listed workspace, expanding ${VAR}", () => {
+    const project = parse({ ONCALL: "alice", DEPLOY_ENV: "prod" });
+    expect(project.labels).toEqual({ team: "platform", cost_center: "4711", env: "prod" });
+    expect(project.discover?.labels).toEqual({ team: "iot", source: "discovery" });
+    expect(project.workspaces[0]?.labels).toEqual({ team: "finance-data", oncall: "alice" });
+    expect(project.workspaces[1]).not.toHaveProperty("labels");
+    expect(parse().labels?.env).toBe("staging");
+  });
+
+  it("reads an unquoted number as written", () => {
+    const yaml = swap(fixture("valid", "labels"), 'cost_center: "4711"', "cost_center: 04711");
+    expect(parseConfig(yaml, sources({ ONCALL: "x" })).projects[0]?.labels?.cost_center).toBe("04711");
+  });
+
+  it("merges project, then discover, then the listed workspace, the more specific winning", () => {
+    const project = parse();
+    const [finance, plain] = project.workspaces;
+    const shared = { cost_center: "4711", env: "staging" };
+    const asObject = (labels: ReadonlyArray<readonly [string, string]>) => Object.fromEntries(labels);
+    // Listed only: the project's labels under its own.
+    expect(asObject(workspaceLabels(project, finance, false))).toEqual({ ...shared, team: "finance-data", oncall: "alice" });
+    expect(asObject(workspaceLabels(project, plain, false))).toEqual({ ...shared, team: "platform" });
+    // Found by discovery only: discover's over the project's.
+    expect(asObject(workspaceLabels(project, undefined, true))).toEqual({ ...shared, team: "iot", source: "discovery" });
+    // Listed and found: all three, the listed workspace's last.
+    expect(asObject(workspaceLabels(project, finance, true))).toEqual({ ...shared, team: "finance-data", source: "discovery", oncall: "alice" });
+  });
+
+  it("puts merged labels in name order, whatever order they were written in", () => {
+    expect(mergeLabels({ zone: "a", team: "x" }, { app: "y", team: "z" })).toEqual([
+      ["app", "y"],
+      ["team", "z"],
+      ["zone", "a"],
+    ]);
+    expect(mergeLabels(undefined, undefined)).toEqual([]);
+  });
+
+  it("accepts exactly the cap of labels on a workspace", () => {
+    const ten = Array.from({ length: MAX_EXTRA_LABELS }, (_, i) => `l${i}: v`).join(", ");
+    const yaml = swap(fixture("valid", "minimal"), "    workspaces:", `    labels: {${ten}}\n    workspaces:`);
+    expect(Object.keys(parseConfig(yaml, sources()).projects[0]?.labels ?? {})).toHaveLength(MAX_EXTRA_LABELS);
+  });
+
+  it("reserves the names the issue lists, Prometheus' own and every label of the alert rules", () => {
+    for (const name of ["project_id", "workspace_id", "workspace", "status", "reason", "code", "le", "package_id", "package_name", "applicant", "instance", "job"]) {
+      expect(RESERVED_LABELS).toHaveProperty(name);
+    }
+    const file = parseYaml(readFileSync(join(__dirname, "..", "..", "..", "prometheus", "alerts.yml"), "utf8")) as {
+      groups: Array<{ rules: Array<{ labels?: Record<string, string> }> }>;
+    };
+    const ruleLabels = file.groups.flatMap((g) => g.rules.flatMap((r) => Object.keys(r.labels ?? {})));
+    expect(ruleLabels).toContain("severity");
+    for (const name of [...ruleLabels, "alertname"]) expect(RESERVED_LABELS).toHaveProperty(name);
   });
 });
 
@@ -387,6 +457,16 @@ const INVALID: Array<[string, string | string[]]> = [
   ["aksk-access-key-empty", "projects[0].auth.access_key: must not be empty"],
   ["key-of-another-auth-type", "projects[0].auth.password: not allowed for type aksk"],
   ["auth-unknown-key", "projects[0].auth.secret: unknown key"],
+  [
+    "auth-key-without-space",
+    [
+      "projects[0].auth.password: required for type password",
+      'projects[0].auth: unknown key at line 5, column 48, starting "password:" (the rest is not shown; write "password: value", with a space after the colon)',
+    ],
+  ],
+  ["auth-unknown-key-like-a-secret", "projects[0].auth: unknown key at line 8, column 7 (not shown: it may hold a secret)"],
+  ["key-with-equals-sign", 'polling: unknown key at line 3, column 3, starting "interval=" (the rest is not shown; write "interval: value")'],
+  ["alias-bomb", "config.file: its aliases expand past the limit of 1000 (a YAML alias bomb?)"],
   ["secret-and-secret-file", "projects[0].auth.secret_key_file: not allowed together with secret_key"],
   ["secret-file-unreadable", "projects[0].auth.secret_key_file: cannot read /run/secrets/missing: no such file"],
   ["secret-file-empty", "projects[0].auth.password_file: file /run/secrets/empty is empty"],
@@ -410,6 +490,21 @@ const INVALID: Array<[string, string | string[]]> = [
   ["workspace-not-a-mapping", "projects[0].workspaces[0]: expected a mapping, got a string"],
   ["workspace-name-empty", "projects[0].workspaces[0].name: must not be empty"],
   ["discover-instance-missing", "projects[0].discover.instance_id: required"],
+  ["labels-name-invalid", "projects[0].labels.team-name: invalid label name: use letters, digits and underscores, not starting with a digit"],
+  ["labels-name-starts-with-digit", "projects[0].labels.1team: invalid label name: use letters, digits and underscores, not starting with a digit"],
+  ["labels-name-double-underscore", "projects[0].workspaces[0].labels.__team: label names starting with __ are reserved for Prometheus"],
+  ["labels-name-reserved-by-exporter", "projects[0].workspaces[0].labels.workspace: reserved: set by the exporter"],
+  ["labels-name-reserved-by-prometheus", "projects[0].discover.labels.instance: reserved: set by Prometheus"],
+  ["labels-name-reserved-by-alert-rules", "projects[0].labels.severity: reserved: set by the alert rules"],
+  ["labels-not-a-mapping", "projects[0].labels: expected a mapping, got a list"],
+  ["labels-value-not-a-string", "projects[0].workspaces[0].labels.team: expected a string, got a list"],
+  ["labels-value-boolean", "projects[0].workspaces[0].labels.paging: expected a string, got a boolean"],
+  ["labels-value-empty", ["projects[0].labels.team: must not be empty", "projects[0].labels.tier: must not be empty"]],
+  ["labels-value-variable-unset", "projects[0].labels.team: environment variable TEAM is not set"],
+  // Six on the project, one more from discover: the first workspace adds three (10), the second four (11).
+  ["labels-too-many", "projects[0].workspaces[1].labels: at most 10 labels per workspace with the project's and discover's, got 11"],
+  // Reported once, where the cap is first passed, not again on every workspace.
+  ["labels-too-many-on-project", "projects[0].labels: at most 10 labels per workspace, got 11"],
   ["discover-refresh-invalid", 'projects[0].discover.refresh: invalid duration "often" (use e.g. 500ms, 30s, 5m, 1h)'],
   [
     "many-problems",
@@ -451,6 +546,29 @@ describe("invalid configs", () => {
     for (const [name] of INVALID) {
       for (const message of problemsOf(fixture("invalid", name), sources({ TOKEN: "s3cr3t-env" }))) {
         expect(message).not.toContain(SECRET_MARKER);
+      }
+    }
+  });
+
+  it("refuses a file over 1 MiB before parsing it", () => {
+    expect(problemsOf(`# ${"x".repeat(1024 * 1024)}\n${fixture("valid", "minimal")}`)).toEqual(["config.file: the file is larger than 1048576 bytes"]);
+  });
+
+  it("refuses a secret file over 64 KiB", () => {
+    const yaml = swap(fixture("valid", "minimal"), "token: s3cr3t-token", "token_file: /run/secrets/huge");
+    expect(problemsOf(yaml, sources({}, { "/run/secrets/huge": "s3cr3t".repeat(20_000) }))).toEqual([
+      "projects[0].auth.token_file: cannot read /run/secrets/huge: larger than 65536 bytes",
+    ]);
+  });
+
+  it("quotes no part of a key with a colon or equals sign under auth, whichever secret key it was meant to be", () => {
+    const keys = ["password", "password_file", "secret_key", "secret_key_file", "security_token", "security_token_file", "token", "token_file", "access_key"];
+    for (const key of keys) {
+      for (const sep of [":", "="]) {
+        const yaml = swap(fixture("valid", "minimal"), "token: s3cr3t-token", `token: s3cr3t-token\n      ${key}${sep}s3cr3t-${key}:`);
+        const problems = problemsOf(yaml);
+        expect(problems.join("\n")).not.toContain(SECRET_MARKER);
+        expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^projects\\[0\\]\\.auth: unknown key at line 8, column 7, starting "${key}\\${sep}"`)));
       }
     }
   });
@@ -499,8 +617,9 @@ describe("config.example.yaml", () => {
       region: "cn-north-4",
       endpoint: "https://dayu.cn-north-4.myhuaweicloud.com",
       auth: { type: "aksk", accessKey: "AKEXAMPLE", secretKey: "s3cr3t-sk" },
-      workspaces: [{ id: "45be704b28cb4f25a39221169fd3e27e", name: "analytics", intervalMs: 30_000 }],
-      discover: { instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 600_000, intervalMs: 60_000 },
+      workspaces: [{ id: "45be704b28cb4f25a39221169fd3e27e", name: "analytics", intervalMs: 30_000, labels: { team: "finance-data" } }],
+      discover: { instanceId: "8b4c3a0b2c1d4e5f", refreshMs: 600_000, intervalMs: 60_000, labels: { team: "iot" } },
+      labels: { team: "platform" },
     });
   });
 
@@ -530,7 +649,7 @@ describe("config.example.yaml", () => {
       "projects", "project_id", "region", "endpoint", "auth", "type",
       "access_key", "secret_key", "secret_key_file", "security_token", "security_token_file",
       "iam_endpoint", "domain", "user", "password", "password_file", "token", "token_file",
-      "workspaces", "id", "name", "discover", "instance_id", "refresh",
+      "workspaces", "id", "name", "discover", "instance_id", "refresh", "labels",
     ];
     for (const key of keys) expect(example).toMatch(new RegExp(`\\b${key}\\b`));
   });
