@@ -76,6 +76,8 @@ export function refuseClient(socket: TLSSocket, s: TlsSettings): string | undefi
   if (s.clientAuth === "RequireAnyClientCert" && !given) return "no client certificate";
   if (s.clientAuth === "VerifyClientCertIfGiven" && given && !socket.authorized) return `client certificate not verified: ${socket.authorizationError}`;
   if (s.clientAllowedSans.length > 0 && s.clientAuth !== "NoClientCert") {
+    // Anyone can write any name into a certificate nobody vouches for.
+    if (!given || !socket.authorized) return "client_allowed_sans needs a verified client certificate";
     const sans = (cert?.subjectaltname ?? "").split(", ").map((entry) => entry.slice(entry.indexOf(":") + 1));
     if (!s.clientAllowedSans.some((allowed) => sans.includes(allowed))) return "client certificate has none of client_allowed_sans";
   }

@@ -165,6 +165,19 @@ describe("client certificate rules Node's handshake cannot express", () => {
     }
   });
 
+  it("checks client_allowed_sans only on a verified certificate, whatever the client_auth_type", async () => {
+    const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `${config("RequestClientCert")}  client_allowed_sans: [prometheus]\n`);
+    try {
+      expect(await httpsGet(url, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).toMatchObject({ status: 200 });
+      expect(await httpsGet(url, { ca: pki.ca, cert: pki.otherClientCert, key: pki.otherClientKey })).toMatchObject({ error: "ECONNRESET" });
+      // Self-signed, claiming the allowed name.
+      expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ error: "ECONNRESET" });
+      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ECONNRESET" });
+    } finally {
+      server.close();
+    }
+  });
+
   it("RequestClientCert: asks, but lets anyone in", async () => {
     const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequestClientCert\n`);
     try {
