@@ -34,6 +34,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# --storage.path: counters and the accounting window survive restarts on this volume.
+RUN mkdir data && chown 1000:1000 data
+VOLUME /app/data
 # The image's node user, numeric so Kubernetes can check runAsNonRoot.
 USER 1000:1000
 EXPOSE 19918
@@ -43,7 +46,7 @@ EXPOSE 19918
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "-e", "const get = (m, u) => new Promise((ok) => require(m).get(u, { rejectUnauthorized: false }, (r) => ok(r.statusCode === 200)).on('error', () => ok(false))); get('http', 'http://127.0.0.1:19918/-/healthy').then((h) => h || get('https', 'https://127.0.0.1:19918/-/healthy')).then((h) => process.exit(h ? 0 : 1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["--config.file=/etc/dataarts-exporter/config.yml"]
+CMD ["--config.file=/etc/dataarts-exporter/config.yml", "--storage.path=/app/data"]
 # TLS and basic auth (off by default; docs/web-config.md): mount a web config and its
-# certificates, e.g. -v $PWD/web:/etc/dataarts-exporter/web:ro, and run with
-#   --config.file=/etc/dataarts-exporter/config.yml --web.config.file=/etc/dataarts-exporter/web/web.yml
+# certificates, e.g. -v $PWD/web:/etc/dataarts-exporter/web:ro, and add to the command
+#   --web.config.file=/etc/dataarts-exporter/web/web.yml

@@ -9,6 +9,7 @@ import { readBuildInfo } from "./build-info";
 import { run } from "./run";
 import { WebConfigError } from "./http/web-config";
 import { WebConfigSource } from "./http/web-config-source";
+import { checkStorageDir } from "./polling/state-file";
 import { checkApi } from "./api-check";
 
 const EXIT_OK = 0;
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
     process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
     return;
   }
+  // Before anything starts: a state directory that takes no writes would lose counts silently.
+  if (flags.storagePath !== undefined) checkStorageDir(flags.storagePath);
   const webConfig = readWebConfig(flags);
   if (flags.demo) return startInDemo(flags, build, webConfig);
   const config = loadConfig(flags.configFile, sources);

@@ -8,6 +8,7 @@ import { Exporter } from "./exporter";
 import { Flags } from "./flags";
 import { BuildInfo } from "./build-info";
 import { shardOf } from "./polling/shard";
+import { StateStore } from "./polling/state-store";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
 import { axiosTransport } from "./dataarts/transport";
@@ -24,7 +25,7 @@ import { DEFAULT_HANDSHAKE_LIMITS, HandshakeLimits, createTlsServer } from "./ht
 import { createServer } from "node:http";
 
 export interface RunOptions {
-  flags: Pick<Flags, "listen" | "telemetryPath" | "shard" | "lifecycle">;
+  flags: Pick<Flags, "listen" | "telemetryPath" | "shard" | "lifecycle" | "storagePath">;
   /** --web.config.file, already read once (a bad one stops the start with exit status 2). */
   webConfig?: WebConfigSource;
   handshake?: HandshakeLimits;
@@ -61,6 +62,12 @@ export async function run(options: RunOptions): Promise<Running> {
     build: options.build,
     shard: { ordinal: shard.shard, total: shard.totalShards },
     owns: (projectId, workspaceId) => shard.totalShards <= 1 || shardOf(projectId, workspaceId, shard.totalShards) === shard.shard,
+    storage: options.flags.storagePath === undefined ? undefined : new StateStore({
+      dir: options.flags.storagePath,
+      shard: { ordinal: shard.shard, total: shard.totalShards },
+      logger,
+      now: () => systemClock.now(),
+    }),
   });
 
   const { webConfig } = options;
