@@ -78,7 +78,7 @@ export async function run(options: RunOptions): Promise<Running> {
       exporter.reloadWith(config);
       logger.info({ config: redactConfig(config) }, "config reloaded");
       if (!web.ok) {
-        // The alert on the config reload gauge covers the web config too.
+        // One gauge for "a reload was refused", whichever file was at fault.
         exporter.reloadFailed();
         return web;
       }
