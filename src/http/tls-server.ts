@@ -62,8 +62,21 @@ export function createTlsServer(handler: RequestListener, source: WebConfigSourc
   });
   server.on("tlsClientError", (err: Error & { code?: string }, socket: TLSSocket) => {
     logger.debug({ remote: socket.remoteAddress, err: err.code ?? err.message }, "TLS handshake failed");
+    if (err.code === "ERR_SSL_HTTP_REQUEST") answerPlainHttp(socket);
   });
   return server;
+}
+
+/** What Go's servers answer to plain HTTP on a TLS port, so that the mistake explains itself. */
+const PLAIN_HTTP_ANSWER = "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+
+/**
+ * Writes the answer on the raw TCP socket under the failed TLS one. Node keeps it as `_parent`,
+ * which is not public API: without it the connection is only closed, as before.
+ */
+function answerPlainHttp(socket: TLSSocket): void {
+  const raw = (socket as unknown as { _parent?: Socket })._parent;
+  if (raw && raw.writable) raw.end(PLAIN_HTTP_ANSWER);
 }
 
 /**

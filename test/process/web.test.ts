@@ -101,12 +101,12 @@ describe("TLS with basic auth", () => {
     expect(ok(a)).toBe(431);
   });
 
-  it("drops plain HTTP sent to the TLS port", async () => {
+  it("answers plain HTTP sent to the TLS port with 400 and why, as Go's servers do", async () => {
     const plain = exporter.url.replace("https:", "http:");
-    await expect(fetch(`${plain}/metrics`)).rejects.toThrow();
-    const c = curl(`${plain}/metrics`, []);
-    expect({ exit: c.exit, http: c.http }).toEqual({ exit: 52, http: "000" });
-    expect(c.stderr).toMatch(/Empty reply from server/);
+    const res = await fetch(`${plain}/metrics`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe("Client sent an HTTP request to an HTTPS server.\n");
+    expect(curl(`${plain}/metrics`, [])).toMatchObject({ exit: 0, http: "400" });
   });
 
   it("refuses a client that does not trust the certificate, and one that is told to trust the wrong CA", async () => {
