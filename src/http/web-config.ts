@@ -193,7 +193,7 @@ function readHeaders(value: unknown, fail: Fail): Record<string, string> {
   if (typeof value !== "object" || Array.isArray(value)) fail("http_server_config.headers must be a mapping");
   const headers: Record<string, string> = {};
   for (const [name, v] of Object.entries(value as Raw)) {
-    const allowed = HEADERS[name];
+    const allowed = Object.hasOwn(HEADERS, name) ? HEADERS[name] : undefined;
     if (!allowed) fail(`HTTP header "${name}" can not be configured`);
     const text = optionalString(v, `http_server_config.headers.${name}`, fail) ?? "";
     if (allowed!.length > 0 && !allowed!.includes(text)) fail(`invalid value for ${name}: expected one of ${allowed!.join(", ")}`);
@@ -219,7 +219,7 @@ function readUsers(value: unknown, fail: Fail): Map<string, string> {
 function version(value: unknown, key: string, fallback: TlsVersionName, fail: Fail): TlsVersionName {
   const text = optionalString(value, key, fail);
   if (text === undefined) return fallback;
-  if (!(text in TLS_VERSIONS)) fail(`unknown TLS version: ${text}`);
+  if (!Object.hasOwn(TLS_VERSIONS, text)) fail(`unknown TLS version: ${text}`);
   return text as TlsVersionName;
 }
 
@@ -245,8 +245,8 @@ function readTls(raw: Raw, at: (file: string) => string, readFile: ReadFile, fai
     preferServerCipherSuites: optionalBool(raw.prefer_server_cipher_suites, "tls_server_config.prefer_server_cipher_suites", fail) ?? true,
     clientAllowedSans: stringList(raw.client_allowed_sans, "tls_server_config.client_allowed_sans", fail),
   };
-  for (const c of settings.cipherSuites) if (!(c in CIPHER_SUITES)) fail(`unknown cipher: ${c}`);
-  for (const c of settings.curves) if (!(c in CURVES)) fail(`unknown curve: ${c}`);
+  for (const c of settings.cipherSuites) if (!Object.hasOwn(CIPHER_SUITES, c)) fail(`unknown cipher: ${c}`);
+  for (const c of settings.curves) if (!Object.hasOwn(CURVES, c)) fail(`unknown curve: ${c}`);
   const file = (key: string, name: string): Buffer => {
     try {
       return readFile(at(name));

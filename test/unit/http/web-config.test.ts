@@ -50,6 +50,10 @@ describe("the web config reader agrees with promtool check web-config", () => {
     ["a cert_file that is a directory", `tls_server_config:\n  cert_file: ${TOOLKIT}\n  key_file: ${TOOLKIT}/server.key\n`],
     ["an unknown client_auth_type", `tls_server_config:\n  cert_file: ${TOOLKIT}/server.crt\n  key_file: ${TOOLKIT}/server.key\n  client_auth_type: Sometimes\n`],
     ["a list where a mapping belongs", "basic_auth_users:\n  - alice\n"],
+    ["names of JavaScript object properties", `tls_server_config:\n  cert_file: ${TOOLKIT}/server.crt\n  key_file: ${TOOLKIT}/server.key\n  min_version: toString\n`],
+    ["a cipher named constructor", `tls_server_config:\n  cert_file: ${TOOLKIT}/server.crt\n  key_file: ${TOOLKIT}/server.key\n  cipher_suites: [constructor]\n`],
+    ["a header named __proto__", "http_server_config:\n  headers:\n    __proto__: x\n"],
+    ["a curve named hasOwnProperty", `tls_server_config:\n  cert_file: ${TOOLKIT}/server.crt\n  key_file: ${TOOLKIT}/server.key\n  curve_preferences: [hasOwnProperty]\n`],
     ["TLS with our htpasswd users", `tls_server_config:\n  cert_file: ${TOOLKIT}/server.crt\n  key_file: ${TOOLKIT}/server.key\nbasic_auth_users:\n  alice: $2y$10$JyCHqyTjnij8zu6ZdfPbXuTiGcTz7zIW.uCVD17oqu9I818wufCHu\n`],
     ["relative paths, read from the config's directory", ""],
   ];
