@@ -2,16 +2,7 @@ import { RESERVED_LABELS, mergeLabels } from "../../../src/config/labels";
 import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../src/metrics/families";
 import { WorkspaceData, WorkspaceKey, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
-
-const info = {
-  version: "1.2.3",
-  revision: "abc",
-  nodejsVersion: "v20.0.0",
-  reloadSuccessful: true,
-  lastReloadSuccessMs: 1_700_000_000_000,
-  shard: { ordinal: 0, total: 1 },
-};
-const NOW = 1_800_000_000_000;
+import { INFO as info, NOW } from "./fixtures";
 
 const FINANCE = mergeLabels({ team: "finance-data", cost_center: "4711" });
 const IOT = mergeLabels({ team: "iot" });
