@@ -187,7 +187,7 @@ describe("an IAM token whose expires_at has already passed", () => {
   });
 });
 
-describe("timestamps that are not Unix milliseconds", () => {
+describe("timestamps that are not Unix milliseconds (0, seconds, microseconds)", () => {
   const now = Date.now();
   const real = (id: string, ageMs: number, status: number = DeployStatus.pendingReview): ReleasePackage => ({
     package_id: id,
@@ -200,9 +200,10 @@ describe("timestamps that are not Unix milliseconds", () => {
   const zero: ReleasePackage = { ...real("z", 0), apply_timestamp: 0 };
   const inSeconds: ReleasePackage = { ...real("s", 0), apply_timestamp: Math.floor((now - 7 * DAY) / 1000) };
   const releasingInSeconds: ReleasePackage = { ...real("r", 0, DeployStatus.releasing), deploy_timestamp: Math.floor((now - DAY) / 1000) };
+  const inMicroseconds: ReleasePackage = { ...real("u", 0), apply_timestamp: (now - 2 * DAY) * 1000 };
 
   it.each([0, 5])("are left out of the ages while the poll succeeds (per-package series limit %i)", async (seriesLimit) => {
-    const pkgs = [zero, inSeconds, releasingInSeconds, real("a", 3_600_000), real("b", 60_000), real("c", 7_200_000, DeployStatus.releasing)];
+    const pkgs = [zero, inSeconds, inMicroseconds, releasingInSeconds, real("a", 3_600_000), real("b", 60_000), real("c", 7_200_000, DeployStatus.releasing)];
     await withSim(oneWorkspace(pkgs), async (sim) => {
       const { client } = clientFor(sim);
       const skipped: string[] = [];
@@ -214,12 +215,12 @@ describe("timestamps that are not Unix milliseconds", () => {
         now,
         onImplausible: (e) => skipped.push(`${e.packageId}:${e.field}`),
       });
-      expect(snapshot.data.counts.pending_review).toBe(4);
+      expect(snapshot.data.counts.pending_review).toBe(5);
       expect(snapshot.data.oldestPendingApplyMs).toBe(now - 3_600_000);
       expect(snapshot.data.oldestReleasingStartMs).toBe(now - 7_200_000 + 1000);
       expect(snapshot.data.pending.map((p) => p.id)).toEqual(seriesLimit > 0 ? ["a", "b"] : []);
-      // Without series only the oldest pending package is fetched (then the oldest from 2000 on), so "s" goes unseen.
-      const seen = seriesLimit > 0 ? ["z:apply_timestamp", "s:apply_timestamp"] : ["z:apply_timestamp"];
+      // Without series only the oldest pending package is fetched (then the oldest from 2000 on), so "s" and "u" go unseen.
+      const seen = seriesLimit > 0 ? ["z:apply_timestamp", "s:apply_timestamp", "u:apply_timestamp"] : ["z:apply_timestamp"];
       expect(new Set(skipped)).toEqual(new Set([...seen, "r:deploy_timestamp"]));
     });
   });
