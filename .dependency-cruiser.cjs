@@ -50,6 +50,13 @@ module.exports = {
       to: { path: layer("simulator") },
     },
     {
+      name: "api-check-only-from-the-entry-point",
+      comment: "--api.check wires config, client and polling like the root does: no layer below uses it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: anyOf("^src/api-check/", ROOT) },
+      to: { path: "^src/api-check/" },
+    },
+    {
       name: "not-to-unresolvable",
       comment: "An import that resolves to nothing.",
       severity: "error",

@@ -7,6 +7,7 @@ import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
 import { run } from "./run";
+import { checkApi } from "./api-check";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
     return;
   }
+  if (flags.apiCheck) {
+    const { output, failed } = await checkApi(flags, config, { env: process.env, version: build.version });
+    // Kept-alive sockets and abandoned hung requests must not hold the process open.
+    process.stdout.write(output, () => process.exit(failed ? EXIT_FAILURE : EXIT_OK));
+    return;
+  }
   await serve(flags, config, () => loadConfig(flags.configFile, sources), build);
 }
 
@@ -43,7 +50,8 @@ async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>
   // Loaded only when asked: a production start never loads the simulator.
   const { startDemo } = await import("./demo.js");
   const demo = await startDemo();
-  const url = await serve(flags, demo.config, () => demo.config, build, demo.stop);
+  // The demo's simulator is on loopback: a proxy from the environment must not stand in between.
+  const url = await serve(flags, demo.config, () => demo.config, build, demo.stop, {});
   process.stdout.write(
     `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
       `  metrics:  ${url}${flags.telemetryPath}\n  overview: ${url}/\nPress Ctrl+C to stop.\n\n`,
@@ -56,10 +64,11 @@ async function serve(
   readConfig: () => Config,
   build: ReturnType<typeof readBuildInfo>,
   onStop: () => Promise<void> = async () => {},
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
-  const running = await run({ flags, config, readConfig, logger, build }).catch((err: NodeJS.ErrnoException) => {
+  const running = await run({ flags, config, readConfig, logger, build, env }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });

@@ -15,6 +15,7 @@ import { WorkspaceKey, WorkspaceState, initialState, limitPendingSeries, pollFai
 import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
+import { ClockSkewMetrics } from "./metrics/clock-skew";
 import { discoverWorkspaces } from "./dataarts/discovery";
 import { ExtraLabels, workspaceLabels } from "./config/labels";
 
@@ -23,6 +24,8 @@ export interface ExporterDeps {
   timers: Timers;
   random: () => number;
   transport: Transport;
+  /** One project's transport (its proxy and TLS settings); `transport` serves every project when absent. */
+  transportFor?: (project: ProjectConfig) => Transport;
   logger: Logger;
   build: { version: string; revision: string };
   shard: { ordinal: number; total: number };
@@ -55,6 +58,7 @@ export class Exporter {
   private workspaces = new Map<string, PolledWorkspace>();
   private readonly states = new Map<string, WorkspaceState>();
   private readonly api = new ApiMetrics();
+  private readonly skew = new ClockSkewMetrics();
   private readonly limiter: Limiter;
   private readonly scheduler: Scheduler;
   private reload = { successful: true, lastSuccessMs: 0 };
@@ -68,7 +72,7 @@ export class Exporter {
     this.limiter = new Limiter(config.polling.concurrency);
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
     this.cache = new ScrapeCache({
-      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render(),
+      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render() + this.skew.render(),
       live: () => renderAges(this.workspaceStates(), this.deps.clock.now()),
     });
   }
@@ -141,7 +145,7 @@ export class Exporter {
     const client =
       kept?.client ??
       createClient(config, {
-        transport: this.deps.transport,
+        transport: this.deps.transportFor?.(config) ?? this.deps.transport,
         clock: this.deps.clock,
         timeoutMs,
         random: this.deps.random,
@@ -184,6 +188,7 @@ export class Exporter {
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
+    this.skew.retain(this.projectIds());
     this.api.relabel((projectId, workspaceId) => {
       const key = next.get(workspaceKey(projectId, workspaceId))?.key;
       return key && { workspace: key.name, labels: key.labels };
@@ -267,6 +272,7 @@ export class Exporter {
     const ws = e.workspaceId ? this.workspaces.get(workspaceKey(e.projectId, e.workspaceId)) : undefined;
     // A request still in flight for a workspace or project removed since must not bring its series back.
     if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
+    if (e.clockSkewSeconds !== undefined) this.skew.observe(e.projectId, e.clockSkewSeconds);
     this.api.observe(
       { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", labels: ws?.key.labels, code: e.code },
       e.durationSeconds,

@@ -13,6 +13,8 @@ export interface Flags {
   logLevel: LogLevel;
   logFormat: LogFormat;
   configCheck: boolean;
+  apiCheck: boolean;
+  apiCheckFormat: "text" | "json";
   version: boolean;
   help: boolean;
   demo: boolean;
@@ -31,6 +33,9 @@ Prometheus exporter for Huawei Cloud DataArts Studio release packages.
   --log.level=LEVEL           debug, info, warn or error (default: info)
   --log.format=FORMAT         json or pretty (default: json)
   --config.check              validate the configuration and exit (0 valid, 2 invalid)
+  --api.check                 run each poll's requests once, print what the service answered, and exit
+                              (0 all passed, 1 something failed, 2 invalid configuration)
+  --api.check.format=FORMAT   text or json (default: text; json follows docs/api-check.schema.json)
   --shard=K|auto              this replica's shard, 0-based; auto reads the StatefulSet ordinal from HOSTNAME
   --total-shards=N            how many replicas share the workspaces (default: 1)
   --demo                      run against the built-in simulator; no cloud account needed
@@ -45,6 +50,8 @@ const OPTIONS = {
   "log.level": { type: "string", default: "info" },
   "log.format": { type: "string", default: "json" },
   "config.check": { type: "boolean", default: false },
+  "api.check": { type: "boolean", default: false },
+  "api.check.format": { type: "string", default: "text" },
   shard: { type: "string" },
   "total-shards": { type: "string" },
   demo: { type: "boolean", default: false },
@@ -72,6 +79,8 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log.level: "${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
   const logFormat = values["log.format"];
   if (logFormat !== "json" && logFormat !== "pretty") problems.push(`--log.format: "${logFormat}" is not json or pretty`);
+  const apiCheckFormat = values["api.check.format"];
+  if (apiCheckFormat !== "text" && apiCheckFormat !== "json") problems.push(`--api.check.format: "${apiCheckFormat}" is not text or json`);
   const shard = shardOrProblems({ shard: values.shard, totalShards: values["total-shards"], hostname }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -82,6 +91,8 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as LogFormat,
     configCheck: values["config.check"],
+    apiCheck: values["api.check"],
+    apiCheckFormat: apiCheckFormat as Flags["apiCheckFormat"],
     version: values.version,
     help: values.help,
     demo: values.demo,

@@ -11,6 +11,8 @@ import { shardOf } from "./polling/shard";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
 import { axiosTransport } from "./dataarts/transport";
+import { projectTransport } from "./connections";
+import type { ProxyEnv } from "./dataarts/proxy";
 import { close, createApp, listen } from "./http/server";
 import { renderLandingPage } from "./http/landing";
 
@@ -21,6 +23,8 @@ export interface RunOptions {
   readConfig: () => Config;
   logger: Logger;
   build: BuildInfo;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case), from the entry point. */
+  env?: ProxyEnv;
 }
 
 export interface Running {
@@ -40,6 +44,7 @@ export async function run(options: RunOptions): Promise<Running> {
     timers: systemTimers,
     random: Math.random,
     transport: axiosTransport(),
+    transportFor: (project) => projectTransport(project, options.env ?? {}, logger),
     logger,
     build: options.build,
     shard: { ordinal: shard.shard, total: shard.totalShards },

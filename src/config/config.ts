@@ -7,6 +7,7 @@ import { formatDuration } from "./duration";
 import { workspaceKey } from "./workspace-key";
 import { FILE_PATH, MAX_CONFIG_BYTES, Problems, readYamlTree } from "./yaml-tree";
 import { ReadContext, Section, describeReadError } from "./section";
+import { CONNECTION_KEYS, ConnectionConfig, readConnection, redactConnection } from "./connection";
 import { checkLabelCap, readLabels } from "./labels";
 
 export type Pagination = "page" | "offset" | "auto";
@@ -16,7 +17,7 @@ export interface Config {
   metrics: { packageSeriesLimit: number; staleAfterMs: number };
   projects: ProjectConfig[];
 }
-export interface ProjectConfig {
+export interface ProjectConfig extends ConnectionConfig {
   projectId: string;
   region: string;
   /** The override, else https://dayu.<region>.myhuaweicloud.com; never a trailing slash. */
@@ -113,10 +114,13 @@ export function loadConfig(path: string, sources: ConfigSources): Config {
 /** A copy safe to log or show: every secret replaced by "<redacted>". The access key is an ID, not a secret. */
 export function redactConfig(c: Config): unknown {
   const copy = structuredClone(c);
-  for (const project of copy.projects) {
+  copy.projects.forEach((project, i) => {
     const auth: Record<string, unknown> = project.auth;
     for (const field of SECRET_FIELDS) if (auth[field] !== undefined) auth[field] = "<redacted>";
-  }
+    delete project.proxyUrl;
+    delete project.tls;
+    Object.assign(project, redactConnection(c.projects[i]!));
+  });
   return copy;
 }
 
@@ -176,7 +180,7 @@ function readProjects(root: Section, polling: Checked<Polling> | undefined): Pro
 type WorkspaceIds = Map<string, string>;
 
 function readProject(s: Section, polling: Checked<Polling> | undefined, seen: WorkspaceIds): ProjectConfig | undefined {
-  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover", "labels"]);
+  s.allowOnly(["project_id", "region", "endpoint", "auth", "workspaces", "discover", "labels", ...CONNECTION_KEYS]);
   const projectId = s.id("project_id");
   const region = readRegion(s);
   const endpoint = s.url("endpoint", region && cloudUrl("dayu", region), cloudUrl("dayu", "cn-north-4"));
@@ -189,13 +193,14 @@ function readProject(s: Section, polling: Checked<Polling> | undefined, seen: Wo
   const discover = readDiscover(s, polling?.intervalMs, labels);
   const inherited = { names: Object.keys({ ...labels, ...discover?.labels }), from: discover?.labels ? " with the project's and discover's" : " with the project's" };
   const workspaces = readWorkspaces(s, polling, inherited, (id, path) => checkUnique(seen, scope, id, path));
+  const connection = readConnection(s);
   const listed = s.get("workspaces");
   if (!s.has("discover") && (listed === undefined || (listed.kind === "list" && listed.items.length === 0))) {
     s.problem("workspaces", "at least one workspace is required unless discover is set");
   }
-  const project = complete<Omit<ProjectConfig, "discover" | "labels">>({ projectId, region, endpoint, auth, workspaces });
-  if (!project || discover === null || labels === null) return undefined;
-  return { ...project, ...(discover && { discover }), ...(labels && { labels }) };
+  const project = complete<Omit<ProjectConfig, "discover" | "labels" | keyof ConnectionConfig>>({ projectId, region, endpoint, auth, workspaces });
+  if (!project || discover === null || labels === null || connection === null) return undefined;
+  return { ...project, ...connection, ...(discover && { discover }), ...(labels && { labels }) };
 }
 
 /**

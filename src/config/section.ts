@@ -202,6 +202,20 @@ export class Section {
     return content === "" ? this.fail(fileKey, `file ${file} is empty`) : content;
   }
 
+  /** The text of the file named at `key` (relative paths from the config file's directory); undefined when unreadable (reported). */
+  fileText(key: string, maxBytes: number): { path: string; text: string } | undefined {
+    const path = this.text(key);
+    if (path === undefined) return undefined;
+    let text: string;
+    try {
+      text = this.ctx.readFile(path, maxBytes);
+    } catch (error) {
+      return this.fail(key, `cannot read ${path}: ${describeReadError(error)}`);
+    }
+    if (text.length > maxBytes) return this.fail(key, `cannot read ${path}: larger than ${maxBytes} bytes`);
+    return { path, text };
+  }
+
   private absent(key: string, options: StringOptions): string | undefined {
     const fromEnv = options.env === undefined ? undefined : this.ctx.env[options.env];
     if (fromEnv) return fromEnv;

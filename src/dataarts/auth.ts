@@ -56,7 +56,8 @@ export class AkSkAuthenticator implements Authenticator {
 }
 
 export class PasswordAuthenticator implements Authenticator {
-  constructor(private readonly tokens: IamTokenProvider) {}
+  /** `tokens` is readable so that `--api.check` can fetch one up front and show its expiry. */
+  constructor(readonly tokens: IamTokenProvider) {}
 
   async authorize(request: OutgoingRequest): Promise<string> {
     const token = await this.tokens.token();

@@ -14,9 +14,16 @@ export interface ClientTarget {
 /** Everything of ClientOptions but what the target decides. */
 export type ClientDeps = Omit<ClientOptions, "projectId" | "endpoint" | "auth">;
 
-/** A client for `target`; a password's IAM token requests go through the client itself, with its retries and hooks. */
-export function createClient(target: ClientTarget, deps: ClientDeps): DataArtsClient {
-  const client: DataArtsClient = new DataArtsClient({
+/**
+ * A client for `target`; a password's IAM token requests go through the client itself, with its
+ * retries and hooks. `make` builds the client from its options (`--api.check` records its queries).
+ */
+export function createClient<C extends DataArtsClient = DataArtsClient>(
+  target: ClientTarget,
+  deps: ClientDeps,
+  make: (options: ClientOptions) => C = (options) => new DataArtsClient(options) as C,
+): C {
+  const client: C = make({
     ...deps,
     projectId: target.projectId,
     endpoint: target.endpoint,

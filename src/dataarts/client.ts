@@ -6,6 +6,7 @@ import { HttpResponse, Transport } from "./transport";
 import { DEFAULT_RETRY, RetryPolicy, parseRetryAfter, withRetry } from "./retry";
 import { parseErrorBody, parseReleasePackagePage, parseWorkspacePage } from "./response";
 import { ReleasePackagePage, ReleasePackageQuery, WorkspacePage } from "./model";
+import { SIGNATURE_WINDOW_SECONDS, clockSkewSeconds, describeSkew, formatSkew } from "./clock-skew";
 
 export type RequestKind = "release_packages" | "workspaces" | "iam_token";
 
@@ -18,6 +19,10 @@ export interface RequestEvent {
   /** The HTTP status, or `error` when no answer came. */
   code: string;
   durationSeconds: number;
+  /** Service time minus ours from the answer's `Date` header, when it had one. */
+  clockSkewSeconds?: number;
+  /** The answer's `X-Request-Id`. */
+  requestId?: string;
 }
 
 export interface ClientOptions {
@@ -135,30 +140,37 @@ export class DataArtsClient {
     const response = await limit(async () => {
       // Timed inside the limit: waiting for a slot is not the API's latency.
       const started = clock.now();
-      let code = "error";
+      let answer: HttpResponse | undefined;
       try {
-        const answer = await transport({ method: call.method, url: call.url.toString(), headers: call.headers, body: call.body, timeoutMs });
-        code = String(answer.status);
+        answer = await transport({ method: call.method, url: call.url.toString(), headers: call.headers, body: call.body, timeoutMs });
         return answer;
       } finally {
-        this.report(call, code, clock.now() - started);
+        const ended = clock.now();
+        const skew = answer && clockSkewSeconds(answer.headers["date"], started, ended);
+        if (skew !== undefined) this.clockSkewSeconds = skew;
+        this.report(call, ended - started, answer, skew);
       }
     });
     if (response.status >= 200 && response.status < 300) return response;
-    throw this.errorFor(response);
+    throw this.errorFor(response, "X-Sdk-Date" in call.headers);
   }
 
-  private report(call: Call, code: string, elapsedMs: number): void {
+  /** The service's clock minus ours at the last answer with a `Date` header. */
+  clockSkewSeconds?: number;
+
+  private report(call: Call, elapsedMs: number, answer: HttpResponse | undefined, skew: number | undefined): void {
     this.options.onRequest?.({
       projectId: this.projectId,
       workspaceId: call.workspaceId,
       kind: call.kind,
-      code,
+      code: answer ? String(answer.status) : "error",
       durationSeconds: Math.max(0, elapsedMs) / 1000,
+      ...(skew !== undefined && { clockSkewSeconds: skew }),
+      ...(answer?.headers["x-request-id"] !== undefined && { requestId: answer.headers["x-request-id"] }),
     });
   }
 
-  private errorFor(response: HttpResponse): ApiError {
+  private errorFor(response: HttpResponse, signed: boolean): ApiError {
     const body = parseErrorBody(response.body);
     // Whatever the service sends goes into errors and log lines: bounded, however much it sent.
     const errorCode = body.errorCode === undefined ? undefined : clipServiceText(body.errorCode, 64);
@@ -166,7 +178,13 @@ export class DataArtsClient {
     const retryAfterMs = parseRetryAfter(response.headers["retry-after"], this.options.clock.now());
     const reason = reasonFor(response.status);
     const what = errorCode ? `${errorCode}${errorMsg ? ` (${errorMsg})` : ""}` : "no error code";
-    return new ApiError(reason, `HTTP ${response.status}: ${what}`, {
+    const skew = this.clockSkewSeconds;
+    // A signature dated outside the gateway's window is refused like a wrong key: say which it is.
+    const clockCause =
+      signed && response.status === 401 && skew !== undefined && Math.abs(skew) > SIGNATURE_WINDOW_SECONDS
+        ? `; ${describeSkew(skew)}, beyond the ${formatSkew(SIGNATURE_WINDOW_SECONDS)} signature window: the clock is the cause, fix it (NTP)`
+        : "";
+    return new ApiError(reason, `HTTP ${response.status}: ${what}${clockCause}`, {
       status: response.status,
       errorCode,
       requestId: response.headers["x-request-id"],

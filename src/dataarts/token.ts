@@ -67,6 +67,11 @@ export class IamTokenProvider {
     }
   }
 
+  /** When the cached token expires (Unix ms), for reports; never the token itself. */
+  get expiresAt(): number | undefined {
+    return this.cached?.expiresAt;
+  }
+
   /** The service said `token` expired (APIGW.0307): forget it unless a newer one already replaced it. */
   invalidate(token: string): void {
     if (this.cached?.value === token) this.cached = undefined;

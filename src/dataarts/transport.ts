@@ -1,6 +1,8 @@
 /** The HTTP transport (axios): one request with a deadline and a size cap, errors mapped to reasons. */
 import axios, { AxiosInstance, isAxiosError } from "axios";
 import { ApiError } from "./api-error";
+import { Route, Routes, proxyLabel } from "./route";
+import { describeTlsError } from "./tls-options";
 
 /** Far above a page of 100 packages (about 100 KB). */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -26,8 +28,23 @@ export interface HttpResponse {
  */
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
 
-export function axiosTransport(instance: AxiosInstance = axios.create()): Transport {
+/** Errors of the first hop: through a proxy, that hop is the proxy. */
+const CONNECT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
+
+/**
+ * An axios transport. With `routes`, each request takes the project's proxy and TLS
+ * settings; axios' own proxy handling is always off (it does not CONNECT for https://).
+ */
+export function axiosTransport(instance: AxiosInstance = axios.create(), routes?: Routes): Transport {
   return async (request) => {
+    const target = new URL(request.url);
+    let route: Route | undefined;
+    try {
+      route = routes?.for(target);
+    } catch (err) {
+      throw new ApiError("network", (err as Error).message);
+    }
+    const agent = route && (target.protocol === "https:" ? { httpsAgent: route.agent } : { httpAgent: route.agent });
     // A deadline for the whole exchange: axios' own `timeout` only covers idle sockets.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
@@ -46,9 +63,13 @@ export function axiosTransport(instance: AxiosInstance = axios.create()): Transp
         // A gateway answering garbage must not be able to exhaust memory.
         maxContentLength: MAX_RESPONSE_BYTES,
         decompress: true,
+        proxy: false,
+        ...agent,
       });
+      refusedByProxy(route, response.request, response.status, response.headers["proxy-authenticate"] !== undefined);
       return { status: response.status, headers: flattenHeaders(response.headers), body: String(response.data ?? "") };
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       if (controller.signal.aborted) {
         throw new ApiError("timeout", `no answer within ${request.timeoutMs}ms`);
       }
@@ -58,7 +79,7 @@ export function axiosTransport(instance: AxiosInstance = axios.create()): Transp
         throw new ApiError("invalid_response", `response larger than ${MAX_RESPONSE_BYTES} bytes`);
       }
       if (code === "ERR_BAD_RESPONSE") throw new ApiError("network", "request failed: the connection closed before the whole response arrived");
-      throw new ApiError("network", `request failed: ${code ?? (err as Error).message}`);
+      throw new ApiError("network", networkMessage(target, route, code ?? (err as Error).message));
     } finally {
       clearTimeout(timer);
     }
@@ -72,4 +93,23 @@ function flattenHeaders(headers: object): Record<string, string> {
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
   }
   return out;
+}
+
+/** A proxy that answered CONNECT with anything but 200, or asked for credentials, is a network failure naming it. */
+function refusedByProxy(route: Route | undefined, request: unknown, status: number, proxyAuth: boolean): void {
+  if (!route?.proxy) return;
+  const label = proxyLabel(route.proxy.url);
+  const refused = route.refusedConnect(request);
+  if (refused !== undefined) throw new ApiError("network", `proxy ${label} refused the tunnel (CONNECT answered HTTP ${refused})`);
+  if (status === 407 || proxyAuth) throw new ApiError("network", `proxy ${label} refused the request: HTTP ${status}, it asks for proxy credentials`);
+}
+
+function networkMessage(target: URL, route: Route | undefined, code: string): string {
+  const host = `${target.hostname}:${target.port || (target.protocol === "https:" ? "443" : "80")}`;
+  const tls = describeTlsError(code, host);
+  if (tls) return tls;
+  if (!route?.proxy) return `request to ${host} failed: ${code}`;
+  const label = proxyLabel(route.proxy.url);
+  if (CONNECT_ERRORS.has(code)) return `cannot reach proxy ${label} (from ${route.proxy.source}): ${code}`;
+  return `request to ${host} through proxy ${label} failed: ${code}`;
 }

@@ -22,6 +22,7 @@ export const METRIC_FAMILIES = {
   pollErrors: "dataarts_poll_errors_total",
   apiRequests: "dataarts_api_requests_total",
   apiDuration: "dataarts_api_request_duration_seconds",
+  apiClockSkew: "dataarts_api_clock_skew_seconds",
   buildInfo: "dataarts_exporter_build_info",
   reloadSuccessful: "dataarts_exporter_config_last_reload_successful",
   reloadTimestamp: "dataarts_exporter_config_last_reload_success_timestamp_seconds",

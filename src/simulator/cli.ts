@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-/** The simulator on its own: `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1]`. */
+/** The simulator on its own: `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1] [--clock-offset-s N] [--tls-cert F --tls-key F]`. */
+import { readFileSync } from "node:fs";
 import { SIM_CREDENTIALS } from "./auth";
 import { scenarioByName, SCENARIO_NAMES } from "./scenarios";
 import { startSimulator, type RunningSimulator } from "./server";
@@ -11,13 +12,17 @@ export interface CliArgs {
   offsetMode: "page" | "offset";
   tickMs: number;
   tokenTtlMs?: number;
+  /** Seconds the service's clock is ahead (negative: behind) of the machine's. */
+  clockOffsetS: number;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export class UsageError extends Error {}
 
 const USAGE =
   "usage: simulator [--port 8080] [--host 127.0.0.1] [--scenario demo|small|empty|large] " +
-  "[--offset-mode page|offset] [--tick-ms 5000] [--token-ttl-ms N]";
+  "[--offset-mode page|offset] [--tick-ms 5000] [--token-ttl-ms N] [--clock-offset-s N] [--tls-cert FILE --tls-key FILE]";
 
 function integer(flag: string, value: string, min: number, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -27,7 +32,7 @@ function integer(flag: string, value: string, min: number, max: number): number 
 
 /** Parses flags (`--flag value` or `--flag=value`); throws UsageError with a one-line reason. */
 export function parseArgs(argv: readonly string[]): CliArgs | "help" {
-  const args: CliArgs = { port: 8080, host: "127.0.0.1", scenario: "demo", offsetMode: "page", tickMs: 5000 };
+  const args: CliArgs = { port: 8080, host: "127.0.0.1", scenario: "demo", offsetMode: "page", tickMs: 5000, clockOffsetS: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") return "help";
@@ -49,16 +54,24 @@ export function parseArgs(argv: readonly string[]): CliArgs | "help" {
         break;
       case "--tick-ms": args.tickMs = integer(flag, value, 100, 3_600_000); break;
       case "--token-ttl-ms": args.tokenTtlMs = integer(flag, value, 1, Number.MAX_SAFE_INTEGER); break;
+      case "--clock-offset-s": {
+        const sign = value.startsWith("-") ? -1 : 1;
+        args.clockOffsetS = sign * integer(flag, value.replace(/^[-+]/, ""), 0, 10 * 365 * 86_400);
+        break;
+      }
+      case "--tls-cert": args.tlsCert = value; break;
+      case "--tls-key": args.tlsKey = value; break;
       default: throw new UsageError(`unknown flag ${flag}`);
     }
   }
+  if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
   return args;
 }
 
 export function banner(sim: RunningSimulator, args: CliArgs): string {
   const projects = sim.control.projects();
   const lines = [
-    `DataArts Studio simulator (scenario "${args.scenario}", offset read as ${args.offsetMode}) listening on ${sim.url}`,
+    `DataArts Studio simulator (scenario "${args.scenario}", offset read as ${args.offsetMode}${args.clockOffsetS ? `, clock ${args.clockOffsetS}s off` : ""}) listening on ${sim.url}`,
     "Fake credentials accepted (they open only this simulator):",
     `  AK/SK:          ${SIM_CREDENTIALS.accessKey} / ${SIM_CREDENTIALS.secretKey}  (security token optional: ${SIM_CREDENTIALS.securityToken})`,
     `  IAM password:   domain ${SIM_CREDENTIALS.domain}, user ${SIM_CREDENTIALS.user}, password ${SIM_CREDENTIALS.password}  (POST ${sim.url}/v3/auth/tokens)`,
@@ -78,6 +91,8 @@ export async function run(args: CliArgs, log: (line: string) => void): Promise<(
     scenario: scenarioByName(args.scenario),
     offsetMode: args.offsetMode,
     tokenTtlMs: args.tokenTtlMs,
+    clockOffsetMs: args.clockOffsetS * 1000,
+    tls: args.tlsCert && args.tlsKey ? { cert: readFileSync(args.tlsCert), key: readFileSync(args.tlsKey) } : undefined,
     port: args.port,
     host: args.host,
   });

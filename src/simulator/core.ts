@@ -41,6 +41,7 @@ export class SimCore {
   readonly clock: () => number;
   readonly offsetMode: OffsetMode;
   readonly tokenTtlMs: number;
+  readonly clockOffsetMs: number;
   readonly life: LifeState;
 
   constructor(opts: SimulatorOptions) {
@@ -49,12 +50,15 @@ export class SimCore {
     this.clock = opts.clock ?? Date.now;
     this.offsetMode = opts.offsetMode ?? "page";
     this.tokenTtlMs = opts.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
+    this.clockOffsetMs = opts.clockOffsetMs ?? 0;
+    if (!Number.isSafeInteger(this.clockOffsetMs)) throw new Error("clockOffsetMs must be a whole number of milliseconds");
     this.life = new LifeState(scenario.life ?? {});
     if (this.offsetMode !== "page" && this.offsetMode !== "offset") throw new Error(`offsetMode must be "page" or "offset"`);
     if (!(this.tokenTtlMs > 0)) throw new Error("tokenTtlMs must be positive");
   }
 
+  /** The service's time: the injected clock plus the configured offset. */
   now(): number {
-    return this.clock();
+    return this.clock() + this.clockOffsetMs;
   }
 }

@@ -1,6 +1,6 @@
 /** The DataArts Studio API simulator: public API. */
 export { createSimulator, type Simulator } from "./app";
-export { startSimulator, type RunningSimulator, type StartOptions } from "./server";
+export { startSimulator, type RunningSimulator, type SimulatorTls, type StartOptions } from "./server";
 export { SIM_CREDENTIALS, SIGNATURE_WINDOW_MS } from "./auth";
 export { scenarioByName, SCENARIO_NAMES, type ScenarioOptions } from "./scenarios";
 export { generatePackages, type GenerateSpec, type StatusName } from "./generate";

@@ -83,6 +83,12 @@ export interface SimulatorOptions {
   offsetMode?: "page" | "offset";
   /** Unix ms; default Date.now. Used for the signature date window, token expiry and demo activity. */
   clock?: () => number;
+  /**
+   * How far the service's clock is ahead of `clock` (negative: behind), default 0. The `Date`
+   * header, the signature window and token expiry all use the offset clock, so a skewed
+   * client can be played without touching the machine's clock.
+   */
+  clockOffsetMs?: number;
   /** Lifetime of the IAM tokens it issues; default 24h. */
   tokenTtlMs?: number;
 }

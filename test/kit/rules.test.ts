@@ -56,6 +56,7 @@ describe("the alert rules", () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         "DataArtsAuthErrors",
+        "DataArtsClockSkew",
         "DataArtsExporterAbsent",
         "DataArtsPackageAwaitingReviewTooLong",
         "DataArtsPollDataStale",

@@ -4,13 +4,19 @@ import { send } from "./helpers";
 
 describe("simulator CLI flags", () => {
   it("defaults to the demo scenario on 127.0.0.1:8080 with offset read as a page", () => {
-    expect(parseArgs([])).toEqual({ port: 8080, host: "127.0.0.1", scenario: "demo", offsetMode: "page", tickMs: 5000 });
+    expect(parseArgs([])).toEqual({ port: 8080, host: "127.0.0.1", scenario: "demo", offsetMode: "page", tickMs: 5000, clockOffsetS: 0 });
   });
 
   it("reads --flag value and --flag=value forms", () => {
     expect(parseArgs(["--port", "0", "--scenario=small", "--offset-mode", "offset", "--host=::1", "--tick-ms", "250", "--token-ttl-ms", "60000"])).toEqual({
-      port: 0, host: "::1", scenario: "small", offsetMode: "offset", tickMs: 250, tokenTtlMs: 60000,
+      port: 0, host: "::1", scenario: "small", offsetMode: "offset", tickMs: 250, tokenTtlMs: 60000, clockOffsetS: 0,
     });
+  });
+
+  it("reads a clock offset either side of the machine's clock, and TLS files as a pair", () => {
+    expect(parseArgs(["--clock-offset-s=-1200"])).toMatchObject({ clockOffsetS: -1200 });
+    expect(parseArgs(["--clock-offset-s", "90"])).toMatchObject({ clockOffsetS: 90 });
+    expect(parseArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"])).toMatchObject({ tlsCert: "c.pem", tlsKey: "k.pem" });
   });
 
   it("answers --help", () => {
@@ -25,6 +31,8 @@ describe("simulator CLI flags", () => {
     [["--offset-mode", "cursor"], /--offset-mode must be page or offset/],
     [["--verbose", "1"], /unknown flag --verbose/],
     [["8080"], /unexpected argument "8080"/],
+    [["--clock-offset-s", "ten"], /--clock-offset-s must be an integer/],
+    [["--tls-cert", "c.pem"], /--tls-cert and --tls-key go together/],
   ])("refuses %j with a one-line reason", (argv, reason) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(reason);
@@ -39,7 +47,7 @@ describe("simulator CLI flags", () => {
 describe("simulator CLI run", () => {
   it("prints the URL, the fake credentials and the workspaces, serves, and stops", async () => {
     const lines: string[] = [];
-    const stop = await run({ port: 0, host: "127.0.0.1", scenario: "small", offsetMode: "page", tickMs: 5000 }, (l) => lines.push(l));
+    const stop = await run({ port: 0, host: "127.0.0.1", scenario: "small", offsetMode: "page", tickMs: 5000, clockOffsetS: 0 }, (l) => lines.push(l));
     const out = lines.join("\n");
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     expect(url).toBeDefined();

@@ -59,6 +59,7 @@ describe("the layer rule", () => {
     plant(dir, "simulator/random.ts", 'import "../config/duration";');
     plant(dir, "simulator/sorted-index.ts", 'import "./workspace-data";');
     plant(dir, "polling/shard.ts", 'import "../simulator";');
+    plant(dir, "metrics/scrape-cache.ts", 'import "../api-check/report";');
     const { status, violations } = cruise(dir);
     const found = new Set(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`));
     expect(status).not.toBe(0);
@@ -71,6 +72,7 @@ describe("the layer rule", () => {
       "simulator-stands-alone: src/simulator/random.ts -> src/config/duration.ts",
       "no-circular: src/simulator/sorted-index.ts -> src/simulator/workspace-data.ts",
       "simulator-only-for-the-demo: src/polling/shard.ts -> src/simulator/index.ts",
+      "api-check-only-from-the-entry-point: src/metrics/scrape-cache.ts -> src/api-check/report.ts",
     ]) {
       expect(found).toContain(expected);
     }

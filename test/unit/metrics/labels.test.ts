@@ -1,5 +1,6 @@
 import { RESERVED_LABELS, mergeLabels } from "../../../src/config/labels";
 import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../src/metrics/families";
+import { ClockSkewMetrics } from "../../../src/metrics/clock-skew";
 import { WorkspaceData, WorkspaceKey, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
 import { INFO as info, NOW } from "./fixtures";
@@ -88,7 +89,9 @@ describe("the reserved label names", () => {
   it("include every label the metrics layer writes on its own series", () => {
     const api = new ApiMetrics();
     api.observe({ projectId: "p1", workspaceId: "w1", workspace: "w1-name", code: "200" }, 0.1);
-    const text = render([polled(key("w1"))], api);
+    const skew = new ClockSkewMetrics();
+    skew.observe("p1", 2.5);
+    const text = render([polled(key("w1"))], api) + skew.render();
     const written = new Set<string>();
     for (const line of text.split("\n").filter((l) => l.startsWith("dataarts_"))) {
       for (const [, name] of line.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g)) written.add(name!);
