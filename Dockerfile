@@ -34,6 +34,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# --storage.path: counters and the accounting window survive restarts on this volume.
+RUN mkdir data && chown 1000:1000 data
+VOLUME /app/data
 # The image's node user, numeric so Kubernetes can check runAsNonRoot.
 USER 1000:1000
 EXPOSE 19918
@@ -41,4 +44,4 @@ EXPOSE 19918
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "-e", "require('http').get('http://127.0.0.1:19918/-/healthy', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["--config.file=/etc/dataarts-exporter/config.yml"]
+CMD ["--config.file=/etc/dataarts-exporter/config.yml", "--storage.path=/app/data"]

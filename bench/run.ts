@@ -14,6 +14,11 @@ import { axiosTransport } from "../src/dataarts/transport";
 import { SIM_CREDENTIALS, generatePackages, startSimulator } from "../src/simulator";
 import { renderAges, renderPolled } from "../src/metrics/families";
 import { ScrapeCache } from "../src/metrics/scrape-cache";
+import { StateStore } from "../src/polling/state-store";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
 
 const PROJECT = "0123456789abcdef0123456789abcdef";
 const WS = "45be704b28cb4f25a39221169fd3e27e";
@@ -73,8 +78,8 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
           applyMs: now - j * 60_000,
         })),
       },
-      recentFailures: [],
-      failureRetainFromMs: now,
+      recentReleases: [],
+      retainFromMs: now,
       releasing: [],
     };
     const key = { projectId: PROJECT, workspaceId: `ws${String(i).padStart(30, "0")}`, name: `workspace-${i}`, region: "cn-north-4" };
@@ -119,6 +124,31 @@ async function main() {
   const scrapes = [];
   for (const [w, s] of [[10, 0], [100, 0], [1000, 0], [100, 200]] as const) scrapes.push(round(await scrapeCost(w, s)));
   console.table(scrapes);
+  console.log("State file (--storage.path): size and time of one crash-safe write (temp file, fsync, rename, fsync dir)");
+  console.table([10, 100, 1000].flatMap((w) => [0, 50].map((seen) => round(stateFileCost(w, seen)))));
+}
+
+/** `seen` releases counted in each workspace's current window: what a busy workspace keeps between polls. */
+function stateFileCost(workspaces: number, seen: number) {
+  const now = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), "dataarts-bench-state-"));
+  const live = new Map(
+    fakeStates(workspaces, 0).map((state, i) => {
+      const ids = Array.from({ length: seen }, (_, j) => [`succeeded:${String(9_000_000 + i * 1000 + j)}@${now - j * 60_000}`, now - j * 60_000] as const);
+      const releasing = Array.from({ length: 3 }, (_, j) => ({ id: String(8_000_000 + j), startMs: now - j * 60_000 }));
+      return [`p/${i}`, { ...state, tracker: { baselined: true, seen: new Map(ids) }, previous: { startedMs: now, releasing } }] as const;
+    }),
+  );
+  const store = new StateStore({ dir, shard: { ordinal: 0, total: 1 }, logger: pino({ level: "silent" }), now: () => Date.now() });
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    store.save(() => live, 600_000, 0, true);
+    times.push(performance.now() - started);
+  }
+  const bytes = statSync(store.path).size;
+  rmSync(dir, { recursive: true, force: true });
+  return { workspaces, seenPerWorkspace: seen, bytes, bytesPerWorkspace: bytes / workspaces, writeMs: median(times) };
 }
 
 function round<T extends object>(row: T): T {

@@ -7,6 +7,7 @@ import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
 import { run } from "./run";
+import { checkStorageDir } from "./polling/state-file";
 import { checkApi } from "./api-check";
 
 const EXIT_OK = 0;
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
     return;
   }
+  // Before anything starts: a state directory that takes no writes would lose counts silently.
+  if (flags.storagePath !== undefined) checkStorageDir(flags.storagePath);
   if (flags.demo) return startInDemo(flags, build);
   const config = loadConfig(flags.configFile, sources);
   if (flags.configCheck) {

@@ -21,7 +21,7 @@ export async function startDemo(): Promise<Demo> {
   timer.unref();
   const config: Config = {
     polling: { ...pollingDefaults(), intervalMs: DEMO_INTERVAL_MS, timeoutMs: 2_000 },
-    metrics: { packageSeriesLimit: 50, staleAfterMs: DEFAULTS.staleAfterMs },
+    metrics: { packageSeriesLimit: 50, staleAfterMs: DEFAULTS.staleAfterMs, catchUpLimitMs: DEFAULTS.catchUpLimitMs },
     projects: scenario.projects.map((p) => ({
       projectId: p.projectId,
       region: "demo-1",

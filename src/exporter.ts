@@ -11,10 +11,12 @@ import { Limiter } from "./polling/limiter";
 import { Job, Scheduler, Timers } from "./polling/scheduler";
 import { Transport } from "./dataarts/transport";
 import { pollWorkspace } from "./polling/poller";
-import { WorkspaceKey, WorkspaceState, initialState, limitPendingSeries, pollFailed, pollSucceeded } from "./polling/state";
+import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSeries, pollFailed } from "./polling/state";
 import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
+import { AccountingInfo, renderDelivery } from "./metrics/delivery";
+import { StateKeeper, inMemory } from "./polling/state-store";
 import { ClockSkewMetrics } from "./metrics/clock-skew";
 import { discoverWorkspaces } from "./dataarts/discovery";
 import { ExtraLabels, workspaceLabels } from "./config/labels";
@@ -31,6 +33,8 @@ export interface ExporterDeps {
   shard: { ordinal: number; total: number };
   /** Whether this shard polls the workspace; all of them without sharding. */
   owns: (projectId: string, workspaceId: string) => boolean;
+  /** Where accounting survives restarts (--storage.path); in memory by default. */
+  storage?: StateKeeper;
 }
 
 interface ProjectRuntime {
@@ -62,6 +66,8 @@ export class Exporter {
   private readonly limiter: Limiter;
   private readonly scheduler: Scheduler;
   private reload = { successful: true, lastSuccessMs: 0 };
+  /** Baselines taken, by reason (`dataarts_exporter_accounting_resets_total`). */
+  private readonly resets: Record<ResetReason, number> = { no_state: 0, too_old: 0, unreadable: 0 };
   private readonly cache: ScrapeCache;
 
   constructor(
@@ -72,7 +78,11 @@ export class Exporter {
     this.limiter = new Limiter(config.polling.concurrency);
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
     this.cache = new ScrapeCache({
-      polled: () => renderPolled(this.workspaceStates(), this.info()) + this.api.render() + this.skew.render(),
+      polled: () =>
+        renderPolled(this.workspaceStates(), this.info()) +
+        renderDelivery(this.workspaceStates(), this.accountingInfo()) +
+        this.api.render() +
+        this.skew.render(),
       live: () => renderAges(this.workspaceStates(), this.deps.clock.now()),
     });
   }
@@ -93,6 +103,7 @@ export class Exporter {
 
   stop(): void {
     this.scheduler.stop();
+    this.storage.save(() => this.liveStates(), this.config.metrics.staleAfterMs, 0, true);
   }
 
   /** Applies a new, valid config without dropping what is served. */
@@ -118,6 +129,18 @@ export class Exporter {
       lastReloadSuccessMs: this.reload.lastSuccessMs,
       shard: this.deps.shard,
     };
+  }
+
+  private accountingInfo(): AccountingInfo {
+    return { resets: this.resets, storage: this.storage.info() };
+  }
+
+  private get storage(): StateKeeper {
+    return this.deps.storage ?? inMemory;
+  }
+
+  private liveStates(): Map<string, WorkspaceState> {
+    return new Map([...this.workspaces.keys()].flatMap((id) => (this.states.has(id) ? [[id, this.states.get(id)!] as const] : [])));
   }
 
   private apply(config: Config): void {
@@ -180,11 +203,16 @@ export class Exporter {
         for (const [id, name] of discovered) add(id, name || id, discoveredIntervalMs, workspaceLabels(config, undefined, true));
       }
     }
-    for (const id of this.states.keys()) if (!next.has(id)) this.states.delete(id);
-    const seriesLimit = this.config.metrics.packageSeriesLimit;
+    for (const [id, state] of this.states) {
+      if (next.has(id)) continue;
+      // Kept for stale_after in the state file, in case it comes back.
+      this.storage.retire(id, state);
+      this.states.delete(id);
+    }
+    const { packageSeriesLimit: seriesLimit, catchUpLimitMs } = this.config.metrics;
     for (const [id, ws] of next) {
       const state = this.states.get(id);
-      this.states.set(id, state ? limitPendingSeries({ ...state, key: ws.key }, seriesLimit) : initialState(ws.key));
+      this.states.set(id, state ? limitPendingSeries({ ...state, key: ws.key }, seriesLimit) : this.storage.start(id, ws.key, catchUpLimitMs));
     }
     this.workspaces = next;
     this.api.retain(this.projectIds(), new Set(next.keys()));
@@ -243,13 +271,30 @@ export class Exporter {
         onImplausible: ({ packageId, field, value }) =>
           logger.debug({ ...labels, package_id: packageId, [field]: value }, `package left out of the ages: its ${field} is not a time in Unix milliseconds`),
       });
-      this.update(id, (s) => pollSucceeded(s, snapshot, { startedMs, endedMs: clock.now() }));
+      this.update(id, (s) => this.accounted(accountPoll(s, snapshot, { startedMs, endedMs: clock.now() }), labels));
+      // At most once per poll round: a write holds every workspace.
+      this.storage.save(() => this.liveStates(), this.config.metrics.staleAfterMs, this.config.polling.intervalMs);
       logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
     } catch (err) {
       const error = asApiError(err);
       this.update(id, (s) => pollFailed(s, error.reason, { startedMs, endedMs: clock.now() }, this.config.metrics.staleAfterMs));
       logger.warn({ ...labels, ...error.toLog() }, "poll failed");
     }
+  }
+
+  /** Logs and counts a new baseline and the review waits a poll could not observe. */
+  private accounted(account: ReturnType<typeof accountPoll>, labels: Record<string, string>): WorkspaceState {
+    const { logger } = this.deps;
+    if (account.baseline) {
+      this.resets[account.baseline] += 1;
+      const line = "accounting starts a new baseline: releases that ended before this poll are not counted";
+      if (account.baseline === "no_state") logger.debug({ ...labels, reason: account.baseline }, line);
+      else logger.info({ ...labels, reason: account.baseline }, line);
+    }
+    if (account.unobservedWaits.length > 0) {
+      logger.debug({ ...labels, package_ids: account.unobservedWaits }, "review wait not observed: missing, zero or negative deploy − apply time");
+    }
+    return account.state;
   }
 
   /** Writes a poll's result unless the workspace went away (reload, discovery) meanwhile. */

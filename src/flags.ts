@@ -19,6 +19,8 @@ export interface Flags {
   help: boolean;
   demo: boolean;
   shard: ShardConfig;
+  /** Directory of the state file; unset keeps accounting in memory only. */
+  storagePath?: string;
 }
 
 export const DEFAULT_PORT = 19918;
@@ -33,6 +35,7 @@ Prometheus exporter for Huawei Cloud DataArts Studio release packages.
   --log.level=LEVEL           debug, info, warn or error (default: info)
   --log.format=FORMAT         json or pretty (default: json)
   --config.check              validate the configuration and exit (0 valid, 2 invalid)
+  --storage.path=DIR          keep counters and the accounting window in DIR across restarts (default: in memory)
   --api.check                 run each poll's requests once, print what the service answered, and exit
                               (0 all passed, 1 something failed, 2 invalid configuration)
   --api.check.format=FORMAT   text or json (default: text; json follows docs/api-check.schema.json)
@@ -50,6 +53,7 @@ const OPTIONS = {
   "log.level": { type: "string", default: "info" },
   "log.format": { type: "string", default: "json" },
   "config.check": { type: "boolean", default: false },
+  "storage.path": { type: "string" },
   "api.check": { type: "boolean", default: false },
   "api.check.format": { type: "string", default: "text" },
   shard: { type: "string" },
@@ -79,6 +83,8 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log.level: "${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
   const logFormat = values["log.format"];
   if (logFormat !== "json" && logFormat !== "pretty") problems.push(`--log.format: "${logFormat}" is not json or pretty`);
+  const storagePath = values["storage.path"];
+  if (storagePath === "") problems.push("--storage.path: must name a directory");
   const apiCheckFormat = values["api.check.format"];
   if (apiCheckFormat !== "text" && apiCheckFormat !== "json") problems.push(`--api.check.format: "${apiCheckFormat}" is not text or json`);
   const shard = shardOrProblems({ shard: values.shard, totalShards: values["total-shards"], hostname }, problems);
@@ -97,6 +103,7 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
     help: values.help,
     demo: values.demo,
     shard,
+    storagePath,
   };
 }
 

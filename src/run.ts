@@ -8,6 +8,7 @@ import { Exporter } from "./exporter";
 import { Flags } from "./flags";
 import { BuildInfo } from "./build-info";
 import { shardOf } from "./polling/shard";
+import { StateStore } from "./polling/state-store";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
 import { axiosTransport } from "./dataarts/transport";
@@ -17,7 +18,7 @@ import { close, createApp, listen } from "./http/server";
 import { renderLandingPage } from "./http/landing";
 
 export interface RunOptions {
-  flags: Pick<Flags, "listen" | "telemetryPath" | "shard">;
+  flags: Pick<Flags, "listen" | "telemetryPath" | "shard" | "storagePath">;
   config: Config;
   /** Reads the config again for a reload; throws ConfigError when it is not valid. */
   readConfig: () => Config;
@@ -49,6 +50,12 @@ export async function run(options: RunOptions): Promise<Running> {
     build: options.build,
     shard: { ordinal: shard.shard, total: shard.totalShards },
     owns: (projectId, workspaceId) => shard.totalShards <= 1 || shardOf(projectId, workspaceId, shard.totalShards) === shard.shard,
+    storage: options.flags.storagePath === undefined ? undefined : new StateStore({
+      dir: options.flags.storagePath,
+      shard: { ordinal: shard.shard, total: shard.totalShards },
+      logger,
+      now: () => systemClock.now(),
+    }),
   });
 
   const reload = async (): Promise<{ ok: true } | { ok: false; message: string }> => {

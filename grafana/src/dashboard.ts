@@ -4,7 +4,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { PENDING_REVIEW_ALERT_SECONDS, Q, RELEASING_ALERT_SECONDS, VARIABLE_QUERIES } from "./queries";
+import { CHANGE_FAILURE_RATE_ALERT, PENDING_REVIEW_ALERT_SECONDS, Q, RELEASING_ALERT_SECONDS, VARIABLE_QUERIES } from "./queries";
 
 export const DASHBOARD_UID = "dataarts-release-packages";
 
@@ -100,6 +100,31 @@ const packages = (): Panel[] => [
     "Per workspace: packages entering failed per second, from the rate of dataarts_release_package_failures_total.",
     "cps",
   ).withTarget(query("A", Q.failureRate, "{{workspace}}")),
+];
+
+const delivery = (): Panel[] => [
+  statPanel(
+    "Change failure rate in range",
+    "Share of the releases that ended in the selected range which failed: failures / (failures + successes), from dataarts_release_package_failures_total and dataarts_release_package_successes_total. Empty when no release ended.",
+    "percentunit",
+    Q.changeFailureRateInRange,
+  )
+    .decimals(1)
+    .thresholds(thresholds([null, "green"], [CHANGE_FAILURE_RATE_ALERT / 2, "orange"], [CHANGE_FAILURE_RATE_ALERT, "red"])),
+  statPanel(
+    "Review wait in range",
+    "Median (p50) and 90th percentile (p90) of the time from applying for a release to its deployment, over the releases that ended in the selected range (dataarts_release_package_review_wait_seconds).",
+    "s",
+    Q.reviewWaitQuantileInRange(0.5),
+    "p50",
+  ).withTarget(query("B", Q.reviewWaitQuantileInRange(0.9), "p90").instant()),
+  timeseriesPanel(
+    "Releases per day by result",
+    "Releases that ended succeeded or failed, as a rate per day, summed over the selected workspaces.",
+    "short",
+  )
+    .withTarget(query("A", Q.releasesPerDayByResult("successes"), "succeeded"))
+    .withTarget(query("B", Q.releasesPerDayByResult("failures"), "failed")),
 ];
 
 /** Renames the merged instant-query columns of the workspace table. */
@@ -217,7 +242,7 @@ function multiVariable(name: string, label: string, definition: string): dashboa
 export function buildDashboard(): dashboard.Dashboard {
   const builder = new dashboard.DashboardBuilder("DataArts Studio release packages")
     .uid(DASHBOARD_UID)
-    .description("Release packages, workspace polling health and DataArts API usage, from dataarts-exporter.")
+    .description("Release packages, the flow of delivery, workspace polling health and DataArts API usage, from dataarts-exporter.")
     .tags(["dataarts", "huawei-cloud", "dataarts-exporter"])
     .editable()
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
@@ -235,6 +260,7 @@ export function buildDashboard(): dashboard.Dashboard {
   const rows: [string, Panel[]][] = [
     ["Overview", overview()],
     ["Release packages", packages()],
+    ["Delivery", delivery()],
     ["Workspaces", workspaces()],
     ["DataArts API", api()],
     ["Packages awaiting review", pending()],

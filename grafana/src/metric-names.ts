@@ -1,18 +1,19 @@
 import { METRIC_FAMILIES } from "../../src/metrics/families";
+import { DELIVERY_FAMILIES } from "../../src/metrics/delivery";
 
 /**
  * The exporter's families that are histograms: in the exposition they appear
  * only as their `_bucket`, `_sum` and `_count` series, which is what a query
  * must name.
  */
-const HISTOGRAMS: readonly string[] = [METRIC_FAMILIES.apiDuration];
+const HISTOGRAMS: readonly string[] = [METRIC_FAMILIES.apiDuration, DELIVERY_FAMILIES.reviewWait];
 
 /**
  * Every series name the exporter exposes, as it appears in the exposition,
- * derived from the exporter's own `METRIC_FAMILIES` so there is one list. The
- * dashboard and alert tests check their queries against it, so a renamed
- * metric breaks them instead of an empty panel in production.
+ * derived from the exporter's own `METRIC_FAMILIES` and `DELIVERY_FAMILIES` so
+ * there is one list. The dashboard and alert tests check their queries against
+ * it, so a renamed metric breaks them instead of an empty panel in production.
  */
-export const EXPOSED_METRIC_NAMES: readonly string[] = Object.values(METRIC_FAMILIES).flatMap((name: string) =>
-  HISTOGRAMS.includes(name) ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+export const EXPOSED_METRIC_NAMES: readonly string[] = [...Object.values(METRIC_FAMILIES), ...Object.values(DELIVERY_FAMILIES)].flatMap(
+  (name: string) => (HISTOGRAMS.includes(name) ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name]),
 );

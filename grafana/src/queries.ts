@@ -23,6 +23,11 @@ export const PENDING_REVIEW_ALERT_SECONDS = 86400;
 /** Seconds a release may run before the alert fires (same value as in prometheus/alerts.yml). */
 export const RELEASING_ALERT_SECONDS = 3600;
 
+/** Share of failed releases over 24 h at which DataArtsChangeFailureRateHigh fires (same value as in prometheus/alerts.yml). */
+export const CHANGE_FAILURE_RATE_ALERT = 0.25;
+/** Releases over 24 h below which the change failure rate alert stays silent (same value as in prometheus/alerts.yml). */
+export const CHANGE_FAILURE_RATE_MIN_RELEASES = 10;
+
 export const Q = {
   awaitingReviewNow: `sum(${ws("dataarts_release_packages", 'status="pending_review"')})`,
   oldestPendingReviewAge: `max by (workspace) (${ws("dataarts_release_packages_pending_review_oldest_age_seconds")})`,
@@ -40,6 +45,14 @@ export const Q = {
   apiRequestsByCode: `sum by (code) (rate(${ws("dataarts_api_requests_total")}[$__rate_interval]))`,
   apiLatencyQuantile: (q: number) =>
     `histogram_quantile(${q}, sum by (le) (rate(dataarts_api_request_duration_seconds_bucket{${PROJECT_MATCHERS}}[$__rate_interval])))`,
+
+  releasesPerDayByResult: (result: "failures" | "successes") =>
+    `sum(rate(${ws(`dataarts_release_package_${result}_total`)}[$__rate_interval])) * 86400`,
+  changeFailureRateInRange: `sum(increase(${ws("dataarts_release_package_failures_total")}[$__range])) / (sum(increase(${ws(
+    "dataarts_release_package_failures_total",
+  )}[$__range])) + sum(increase(${ws("dataarts_release_package_successes_total")}[$__range])))`,
+  reviewWaitQuantileInRange: (q: number) =>
+    `histogram_quantile(${q}, sum by (le) (increase(${ws("dataarts_release_package_review_wait_seconds_bucket")}[$__range])))`,
 
   pendingPackages: `max by (project_id, workspace, package_id, package_name, applicant) (${ws(
     "dataarts_release_package_pending_review_age_seconds",

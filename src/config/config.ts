@@ -14,7 +14,7 @@ export type Pagination = "page" | "offset" | "auto";
 export interface Config {
   polling: { intervalMs: number; timeoutMs: number; concurrency: number; pagination: Pagination };
   /** `packageSeriesLimit` is 0 when `package_series` is off: the one number pollers and renderers read. */
-  metrics: { packageSeriesLimit: number; staleAfterMs: number };
+  metrics: { packageSeriesLimit: number; staleAfterMs: number; catchUpLimitMs: number };
   projects: ProjectConfig[];
 }
 export interface ProjectConfig extends ConnectionConfig {
@@ -55,6 +55,8 @@ export const DEFAULTS = {
   packageSeries: false,
   packageSeriesLimit: 200,
   staleAfterMs: 10 * 60_000,
+  /** How far back a restart with --storage.path catches up before taking a new baseline. */
+  catchUpLimitMs: 24 * 3_600_000,
   discoverRefreshMs: 10 * 60_000,
 };
 
@@ -155,13 +157,14 @@ function outlastsTimeout(intervalMs: number, timeoutMs: number | undefined): boo
 }
 
 function readMetrics(s: Section): Config["metrics"] | undefined {
-  s.allowOnly(["package_series", "package_series_limit", "stale_after"]);
+  s.allowOnly(["package_series", "package_series_limit", "stale_after", "catch_up_limit"]);
   const on = s.bool("package_series", DEFAULTS.packageSeries);
   const limit = s.int("package_series_limit", DEFAULTS.packageSeriesLimit, 1);
   return complete<Config["metrics"]>({
     // Decided here once: the poller asks for this many package series, the renderer shows what it got.
     packageSeriesLimit: on === undefined || limit === undefined ? undefined : on ? limit : 0,
     staleAfterMs: s.duration("stale_after", DEFAULTS.staleAfterMs),
+    catchUpLimitMs: s.duration("catch_up_limit", DEFAULTS.catchUpLimitMs),
   });
 }
 

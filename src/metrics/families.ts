@@ -41,7 +41,8 @@ export interface ExporterInfo {
   shard: { ordinal: number; total: number };
 }
 
-function workspaceLabels(s: WorkspaceState): Labels {
+/** The labels of every per-workspace series: who the workspace is, then the config's extra labels. */
+export function workspaceLabels(s: WorkspaceState): Labels {
   return [
     ["project_id", s.key.projectId],
     ["workspace_id", s.key.workspaceId],
@@ -68,7 +69,7 @@ export function renderPolled(states: WorkspaceState[], info: ExporterInfo): stri
     family(F.pendingOldestTimestamp, "gauge", `Apply time of the oldest package awaiting review ${FROM_POLL}.`, states, (s, w) =>
       one(w, seconds(s.data?.oldestPendingApplyMs)),
     ),
-    family(F.failures, "counter", "Packages seen entering the failed status since the exporter started, each counted once.", states, (s, w) =>
+    family(F.failures, "counter", "Packages seen entering the failed status, each release counted once (kept across restarts with --storage.path).", states, (s, w) =>
       one(w, s.failuresTotal),
     ),
     family(F.lastFailure, "gauge", `Release time of the newest failed package ${FROM_POLL}.`, states, (s, w) =>

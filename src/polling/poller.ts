@@ -2,9 +2,9 @@
 import { DataArtsClient } from "../dataarts/client";
 import { ReleasePackagePager } from "../dataarts/paging";
 import { DeployStatus, MAX_LIMIT, ReleasePackage } from "../dataarts/model";
-import { PendingPackage, ReleasingPackage, Snapshot } from "./state";
+import { EndedRelease, PendingPackage, ReleasingPackage, Snapshot } from "./state";
 
-/** Margin for the service's clock being behind ours when choosing the failure window. */
+/** Margin for the service's clock being behind ours when choosing the window of ended releases. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
@@ -39,8 +39,9 @@ export function releaseStart(p: ReleasePackage): number {
 
 /**
  * Polls one workspace with a fixed number of requests whatever its size: `total`
- * with tiny pages for counts, sorting for the oldest, and a `deploy_begin_time`
- * window for new failures. Only a burst of failures or per-package series page further.
+ * with tiny pages for counts, sorting for the oldest and newest, and one
+ * `deploy_begin_time` window that lists both failures and successes since the last
+ * poll. Only a burst of ended releases or per-package series page further.
  */
 export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
   const { client, workspaceId } = ctx;
@@ -62,22 +63,28 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
     limit: 1,
     offset: 0,
   });
-  const succeeded = await query({ deploy_status_filter: [DeployStatus.succeeded], limit: 1, offset: 0 });
+  const succeeded = await query({
+    deploy_status_filter: [DeployStatus.succeeded],
+    order_column: "deploy_timestamp",
+    sorted_direction: "desc",
+    limit: 1,
+    offset: 0,
+  });
 
   const running: ReleasingPackage[] = releasing.data.map((p) => ({ id: p.package_id, startMs: releaseStart(p) }));
   const oldestReleasingStartMs = minOf(
     releasing.data.filter((p) => plausible(ctx, p, p.deploy_timestamp > 0 ? "deploy_timestamp" : "apply_timestamp")).map(releaseStart),
   );
-  const failureWindowStartMs = failureWindowStart(ctx, running);
+  const windowStartMs = windowStart(ctx, running);
+  // One query carries both outcomes, so successes cost no request of their own.
   const recent = await ctx.pager.all(workspaceId, {
-    deploy_status_filter: [DeployStatus.failed],
-    deploy_begin_time: failureWindowStartMs,
+    deploy_status_filter: [DeployStatus.failed, DeployStatus.succeeded],
+    deploy_begin_time: windowStartMs,
     order_column: "deploy_timestamp",
     sorted_direction: "desc",
     limit: MAX_LIMIT,
   });
 
-  const newest = failed.data[0];
   return {
     data: {
       counts: {
@@ -88,17 +95,31 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
       },
       oldestPendingApplyMs: pending.oldest?.apply_timestamp,
       oldestReleasingStartMs,
-      lastFailureMs: newest && newest.deploy_timestamp > 0 && plausible(ctx, newest, "deploy_timestamp") ? newest.deploy_timestamp : undefined,
+      lastFailureMs: deployTime(ctx, failed.data[0]),
+      lastSucceededMs: deployTime(ctx, succeeded.data[0]),
       pending: pending.series,
     },
-    recentFailures: recent.packages
-      .filter((p) => p.deploy_status === DeployStatus.failed)
-      .map((p) => ({ id: p.package_id, deployMs: p.deploy_timestamp })),
-    // A release running now may fail later with its old deploy time: keep what was seen since it started.
-    // Every running release counts here, plausible start or not: ages leave some out, failure counting none.
-    failureRetainFromMs: minOf([failureWindowStartMs, ...running.map((r) => r.startMs)])!,
+    recentReleases: recent.packages.flatMap(endedRelease),
+    // A release running now may end later with its old deploy time: keep what was seen since it started.
+    // Every running release counts here, plausible start or not: ages leave some out, counting none.
+    retainFromMs: minOf([windowStartMs, ...running.map((r) => r.startMs)])!,
     releasing: running,
   };
+}
+
+function deployTime(ctx: PollContext, p: ReleasePackage | undefined): number | undefined {
+  return p && p.deploy_timestamp > 0 && plausible(ctx, p, "deploy_timestamp") ? p.deploy_timestamp : undefined;
+}
+
+/**
+ * A listed package as an ended release; anything else the service slips in is not one.
+ * Its review wait is left out (apply time 0) unless both times are plausible milliseconds.
+ */
+function endedRelease(p: ReleasePackage): EndedRelease[] {
+  const outcome = p.deploy_status === DeployStatus.failed ? "failed" : p.deploy_status === DeployStatus.succeeded ? "succeeded" : undefined;
+  if (!outcome) return [];
+  const applyMs = plausibleMs(p.apply_timestamp) && plausibleMs(p.deploy_timestamp) ? p.apply_timestamp : 0;
+  return [{ id: p.package_id, outcome, deployMs: p.deploy_timestamp, applyMs }];
 }
 
 const PENDING_OLDEST_FIRST = {
@@ -152,13 +173,13 @@ function olderApply(a: ReleasePackage | undefined, b: ReleasePackage): ReleasePa
 }
 
 /**
- * A package that failed since the last poll either started releasing since then, or
+ * A package whose release ended since the last poll either started releasing since then, or
  * was a release running then that has stopped running now. So the window reaches back
  * to the last poll's start, and to the start of every release that has finished since;
  * a release still running does not hold it back. The first poll reaches back to the
- * oldest running release, so that the baseline holds every failure a later window sees.
+ * oldest running release, so that the baseline holds every ended release a later window sees.
  */
-function failureWindowStart(ctx: PollContext, runningNow: ReleasingPackage[]): number {
+function windowStart(ctx: PollContext, runningNow: ReleasingPackage[]): number {
   if (!ctx.previous) return minOf([ctx.now - CLOCK_SKEW_MS, ...runningNow.map((r) => r.startMs)])!;
   const still = new Set(runningNow.map((r) => r.id));
   const finished = ctx.previous.releasing.filter((r) => !still.has(r.id)).map((r) => r.startMs);

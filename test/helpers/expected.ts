@@ -16,6 +16,7 @@ export function expectedFrom(packages: ReleasePackage[]) {
     oldestPendingMs: min(of(DeployStatus.pendingReview).map((p) => p.apply_timestamp)),
     oldestReleasingMs: min(of(DeployStatus.releasing).map(releaseStart)),
     lastFailureMs: max(of(DeployStatus.failed).map((p) => p.deploy_timestamp)),
+    lastSucceededMs: max(of(DeployStatus.succeeded).map((p) => p.deploy_timestamp)),
     pendingOldestFirst: of(DeployStatus.pendingReview).sort((a, b) => a.apply_timestamp - b.apply_timestamp),
   };
 }

@@ -29,10 +29,12 @@ function scenario(): Scenario {
   };
 }
 
-function config(sim: RunningSimulator, project: Partial<Config["projects"][number]>, concurrency = 4): Config {
+// The timeout is generous because a timed-out poll is not retried under manual timers:
+// on a loaded machine a short one would fail a healthy workspace's only poll.
+function config(sim: RunningSimulator, project: Partial<Config["projects"][number]>, concurrency = 4, timeoutMs = 5_000): Config {
   return {
-    polling: { intervalMs: 60_000, timeoutMs: 400, concurrency, pagination: "auto" },
-    metrics: { packageSeriesLimit: 0, staleAfterMs: 600_000 },
+    polling: { intervalMs: 60_000, timeoutMs, concurrency, pagination: "auto" },
+    metrics: { packageSeriesLimit: 0, staleAfterMs: 600_000, catchUpLimitMs: 86_400_000 },
     projects: [
       {
         projectId: PROJECT,
@@ -179,7 +181,7 @@ describe("the exporter wired in process", () => {
 
   it("applies a lower package series limit on reload at once, and none when series are turned off", async () => {
     const timers = new ManualTimers();
-    const cfg = { ...config(sim, { workspaces: [{ id: ids[0]!, name: "one", intervalMs: 60_000 }] }), metrics: { packageSeriesLimit: 10, staleAfterMs: 600_000 } };
+    const cfg = { ...config(sim, { workspaces: [{ id: ids[0]!, name: "one", intervalMs: 60_000 }] }), metrics: { packageSeriesLimit: 10, staleAfterMs: 600_000, catchUpLimitMs: 86_400_000 } };
     const exporter = exporterFor(cfg, timers);
     exporter.start();
     timers.fireAll();
@@ -197,7 +199,7 @@ describe("the exporter wired in process", () => {
     sim.control.injectFault(PROJECT, ids[1]!, { kind: "hang" });
     const timers = new ManualTimers();
     const workspaces = ids.slice(0, 3).map((id) => ({ id, name: id, intervalMs: 60_000 }));
-    const exporter = exporterFor(config(sim, { workspaces }, 2), timers);
+    const exporter = exporterFor(config(sim, { workspaces }, 2, 1_500), timers);
     exporter.start();
     timers.fireAll();
     const up = await eventually(async () => {

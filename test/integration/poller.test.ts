@@ -33,23 +33,65 @@ function pagerFor(sim: RunningSimulator, mode: "page" | "offset" | "auto" = "aut
 }
 
 describe("polling a workspace", () => {
-  it.each([10, 10_000, 100_000])("costs at most 5 requests per poll with %i packages, and reads the right values", async (n) => {
+  it.each([10, 10_000, 100_000])("costs 5 requests per steady poll with %i packages, and reads the right values", async (n) => {
     const share = (f: number) => Math.max(1, Math.round(n * f));
     const pkgs = packages({ pending_review: share(0.1), succeeded: share(0.7), failed: share(0.1), releasing: share(0.1) });
     await withSim(oneWorkspace(pkgs), async (sim) => {
       const pager = pagerFor(sim);
       const first = await poll(sim, initialState(key), pager);
       const second = await poll(sim, first.state, pager);
-      expect(first.requests).toBeLessThanOrEqual(5);
-      expect(second.requests).toBeLessThanOrEqual(5);
       const want = expectedFrom(pkgs);
+      // The baseline reaches back to the oldest running release, so it pages through what ended since.
+      const endedSince = pkgs.filter((p) => p.deploy_status !== DeployStatus.releasing && p.deploy_timestamp >= want.oldestReleasingMs - 5 * 60_000);
+      expect(first.requests).toBeLessThanOrEqual(4 + Math.max(1, Math.ceil(endedSince.length / 100)));
+      expect(second.requests).toBe(5);
       expect(second.state.data).toMatchObject({
         counts: want.counts,
         oldestPendingApplyMs: want.oldestPendingMs,
         oldestReleasingStartMs: want.oldestReleasingMs,
         lastFailureMs: want.lastFailureMs,
+        lastSucceededMs: want.lastSucceededMs,
       });
       expect(second.state.failuresTotal).toBe(0);
+      expect(second.state.successesTotal).toBe(0);
+    });
+  });
+
+  it.each([10, 100_000])(
+    "counts releases that failed and succeeded between polls from one windowed query, still 5 requests, at %i packages",
+    async (n) => {
+      const share = (f: number) => Math.max(2, Math.round(n * f));
+      const pkgs = packages({ pending_review: share(0.1), succeeded: share(0.7), failed: share(0.1), releasing: 10 });
+      await withSim(oneWorkspace(pkgs), async (sim) => {
+        const pager = pagerFor(sim);
+        const base = await poll(sim, initialState(key), pager);
+        const releasing = sim.control.packages(PROJECT, WS).filter((p) => p.deploy_status === DeployStatus.releasing);
+        const now = Date.now();
+        releasing.slice(0, 3).forEach((p) => sim.control.setStatus(PROJECT, WS, p.package_id, DeployStatus.failed, now));
+        releasing.slice(3, 5).forEach((p) => sim.control.setStatus(PROJECT, WS, p.package_id, DeployStatus.succeeded, now));
+        const next = await poll(sim, base.state, pager);
+        const after = await poll(sim, next.state, pager);
+        expect([next.requests, after.requests]).toEqual([5, 5]);
+        expect(after.state.failuresTotal).toBe(3);
+        expect(after.state.successesTotal).toBe(2);
+        const waits = releasing.slice(0, 5).map((p) => (now - p.apply_timestamp) / 1000);
+        expect(after.state.reviewWait.count).toBe(5);
+        expect(after.state.reviewWait.sum).toBeCloseTo(waits.reduce((a, b) => a + b, 0), 3);
+      });
+    },
+  );
+
+  it("counts a success whose apply time is in seconds, but leaves its review wait out", async () => {
+    const pkgs = packages({ succeeded: 2, releasing: 2 });
+    const odd = pkgs.find((p) => p.deploy_status === DeployStatus.releasing)!;
+    odd.apply_timestamp = Math.floor(odd.apply_timestamp / 1000);
+    await withSim(oneWorkspace(pkgs), async (sim) => {
+      const pager = pagerFor(sim);
+      const base = await poll(sim, initialState(key), pager);
+      sim.control.setStatus(PROJECT, WS, odd.package_id, DeployStatus.succeeded, Date.now());
+      const { state } = await poll(sim, base.state, pager);
+      expect(state.successesTotal).toBe(1);
+      expect(state.reviewWait.count).toBe(0);
     });
   });
 

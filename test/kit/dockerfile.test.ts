@@ -88,9 +88,15 @@ describe("the Dockerfile", () => {
     });
   });
 
-  it("starts the CLI with the config at /etc/dataarts-exporter/config.yml", () => {
+  it("starts the CLI with the config at /etc/dataarts-exporter/config.yml and its state on the /app/data volume", () => {
     expect(of(final, "ENTRYPOINT").map(json)).toEqual([["node", "dist/cli.js"]]);
-    expect(of(final, "CMD").map(json)).toEqual([["--config.file=/etc/dataarts-exporter/config.yml"]]);
+    expect(of(final, "CMD").map(json)).toEqual([["--config.file=/etc/dataarts-exporter/config.yml", "--storage.path=/app/data"]]);
+    expect(of(final, "VOLUME").map(args)).toEqual(["/app/data"]);
+  });
+
+  it("gives the state directory to the user the exporter runs as", () => {
+    const user = args(of(final, "USER").at(-1)!);
+    expect(of(final, "RUN").map(args)).toContainEqual(`mkdir data && chown ${user} data`);
   });
 });
 
@@ -119,8 +125,10 @@ describe("docker-compose.yml", () => {
   const services = (parse(read("docker-compose.yml")) as { services: Record<string, Service> }).services;
   const mounts = (name: string) => new Map((services[name]?.volumes ?? []).map((v) => [v.split(":")[1], v.split(":")[0]]));
 
-  it("runs the exporter built from this Dockerfile in demo mode", () => {
-    expect(services.exporter).toMatchObject({ build: ".", command: ["--demo"] });
+  it("runs the exporter built from this Dockerfile in demo mode, its state on a named volume", () => {
+    expect(services.exporter).toMatchObject({ build: ".", command: ["--demo", "--storage.path=/app/data"] });
+    expect(mounts("exporter").get("/app/data")).toBe("exporter-data");
+    expect(parse(read("docker-compose.yml")).volumes).toHaveProperty("exporter-data");
   });
 
   it("pins every image to a version", () => {

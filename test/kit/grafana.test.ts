@@ -60,6 +60,9 @@ describe("the committed Grafana dashboard", () => {
         "API requests by HTTP status",
         "API latency quantiles",
         "Packages awaiting review",
+        "Change failure rate in range",
+        "Review wait in range",
+        "Releases per day by result",
       ]),
     );
   });
@@ -75,6 +78,10 @@ describe("the committed Grafana dashboard", () => {
       for (const t of panel.targets ?? []) expect(t.datasource?.uid).toBe("${datasource}");
     },
   );
+
+  it("has a Delivery row", () => {
+    expect(dash.panels.filter((p) => p.type === "row").map((p) => p.title)).toContain("Delivery");
+  });
 
   it("offers a Prometheus datasource variable", () => {
     expect(variables[0]).toMatchObject({ type: "datasource", name: "datasource", query: "prometheus" });

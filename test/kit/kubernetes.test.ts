@@ -125,6 +125,16 @@ describe("the StatefulSet", () => {
     expect(container.resources.limits.memory).toBeTruthy();
   });
 
+  it("keeps each pod's accounting on its own persistent volume, writable by the exporter's group", () => {
+    const arg = container.args.find((a: string) => a.startsWith("--storage.path="));
+    const mount = container.volumeMounts.find((m: Manifest) => `--storage.path=${m.mountPath}` === arg);
+    expect(mount).toBeDefined();
+    expect(mount.readOnly).toBeUndefined();
+    const claim = sts.spec.volumeClaimTemplates.find((t: Manifest) => t.metadata.name === mount.name);
+    expect(claim.spec.accessModes).toEqual(["ReadWriteOnce"]);
+    expect(pod.securityContext.fsGroup).toBe(1000);
+  });
+
   it("pins the image to a version", () => {
     expect(container.image).toMatch(/:\d+\.\d+\.\d+$/);
   });

@@ -4,13 +4,19 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { EXPOSED_METRIC_NAMES } from "../../grafana/src/metric-names";
 import { analyze } from "../../grafana/src/promql";
-import { PENDING_REVIEW_ALERT_SECONDS, RELEASING_ALERT_SECONDS } from "../../grafana/src/queries";
+import {
+  CHANGE_FAILURE_RATE_ALERT,
+  CHANGE_FAILURE_RATE_MIN_RELEASES,
+  PENDING_REVIEW_ALERT_SECONDS,
+  RELEASING_ALERT_SECONDS,
+} from "../../grafana/src/queries";
 
 const ROOT = join(__dirname, "..", "..");
 const RUNBOOK_BASE = "https://github.com/dataarts-exporter/dataarts-exporter/blob/main/docs/runbooks.md#runbook-";
 
 interface Rule {
   alert: string;
+  record?: string;
   expr: string;
   for?: string;
   labels?: Record<string, string>;
@@ -18,10 +24,13 @@ interface Rule {
 }
 interface RuleTest {
   alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[];
+  promql_expr_test?: { expr: string }[];
 }
 
 const groups = (parse(readFileSync(join(ROOT, "prometheus/alerts.yml"), "utf8")) as { groups: { name: string; rules: Rule[] }[] }).groups;
-const alerts = groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
+const alerts = groups.flatMap((g) => g.rules.filter((r) => r.alert).map((r) => ({ ...r, group: g.name })));
+/** Series our recording rules make: an alert may read them. */
+const recorded = groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])));
 const ruleTests = (parse(readFileSync(join(ROOT, "prometheus/rules.test.yml"), "utf8")) as { tests: RuleTest[] }).tests;
 const cases = ruleTests.flatMap((t) => t.alert_rule_test ?? []);
 const runbooks = readFileSync(join(ROOT, "docs/runbooks.md"), "utf8");
@@ -56,6 +65,7 @@ describe("the alert rules", () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         "DataArtsAuthErrors",
+        "DataArtsChangeFailureRateHigh",
         "DataArtsClockSkew",
         "DataArtsExporterAbsent",
         "DataArtsPackageAwaitingReviewTooLong",
@@ -74,6 +84,30 @@ describe("the alert rules", () => {
     const expr = (name: string) => alerts.find((a) => a.alert === name)?.expr;
     expect(expr("DataArtsPackageAwaitingReviewTooLong")).toMatch(new RegExp(`> ${PENDING_REVIEW_ALERT_SECONDS}$`));
     expect(expr("DataArtsReleaseRunningTooLong")).toMatch(new RegExp(`> ${RELEASING_ALERT_SECONDS}$`));
+    expect(expr("DataArtsChangeFailureRateHigh")).toContain(`:ratio24h > ${CHANGE_FAILURE_RATE_ALERT}\n`);
+    expect(expr("DataArtsChangeFailureRateHigh")).toMatch(new RegExp(`>= ${CHANGE_FAILURE_RATE_MIN_RELEASES}$`));
+  });
+});
+
+describe("the recording rules", () => {
+  const records = groups.flatMap((g) => g.rules.filter((r) => r.record));
+
+  it("record the change failure rate and the review-wait quantiles per workspace", () => {
+    expect(records.map((r) => r.record)).toEqual(
+      expect.arrayContaining([
+        "workspace:dataarts_release_package_change_failure_rate:ratio24h",
+        "workspace:dataarts_release_package_review_wait_seconds:p50_24h",
+        "workspace:dataarts_release_package_review_wait_seconds:p90_24h",
+      ]),
+    );
+  });
+
+  it.each(records.map((r) => [r.record!, r] as const))("%s reads only series the exporter exposes or rules record, and has a promtool test", (name, rule) => {
+    const { errors, selectors } = analyze(rule.expr);
+    expect(errors).toEqual([]);
+    for (const s of selectors) expect([...EXPOSED_METRIC_NAMES, ...recorded]).toContain(s.metric);
+    const tested = ruleTests.flatMap((t) => t.promql_expr_test ?? []).map((t) => t.expr);
+    expect(tested.some((expr) => expr.includes(name))).toBe(true);
   });
 });
 
@@ -103,7 +137,7 @@ describe.each(alerts)("alert $alert", (rule) => {
   it("reads only series the exporter or the scrape produce", () => {
     const { errors, selectors } = analyze(rule.expr);
     expect(errors).toEqual([]);
-    for (const s of selectors) expect([...EXPOSED_METRIC_NAMES, "up"]).toContain(s.metric);
+    for (const s of selectors) expect([...EXPOSED_METRIC_NAMES, "up", ...recorded]).toContain(s.metric);
   });
 
   it("has promtool cases where it fires and where it does not", () => {

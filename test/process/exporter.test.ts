@@ -338,7 +338,7 @@ describe("the command line", () => {
   it("prints its version and help", () => {
     expect(runCli(["--version"]).stdout).toMatch(/^dataarts-exporter \d+\.\d+\.\d+/);
     const help = runCli(["--help"]).stdout;
-    for (const flag of ["--config.file", "--web.listen-address", "--web.telemetry-path", "--log.level", "--log.format", "--config.check", "--demo", "--shard", "--total-shards"]) {
+    for (const flag of ["--config.file", "--web.listen-address", "--web.telemetry-path", "--log.level", "--log.format", "--config.check", "--demo", "--shard", "--total-shards", "--storage.path"]) {
       expect(help).toContain(flag);
     }
   });

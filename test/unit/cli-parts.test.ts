@@ -23,6 +23,12 @@ describe("command-line flags", () => {
     expect(flags).toMatchObject({ configFile: "/etc/x.yml", listen: { host: "127.0.0.1", port: 9000 }, telemetryPath: "/m", logLevel: "debug", logFormat: "pretty", configCheck: true });
   });
 
+  it("keeps accounting in memory unless --storage.path names a directory", () => {
+    expect(parseFlags([]).storagePath).toBeUndefined();
+    expect(parseFlags(["--storage.path=/var/lib/dataarts-exporter"]).storagePath).toBe("/var/lib/dataarts-exporter");
+    expect(() => parseFlags(["--storage.path="])).toThrow("--storage.path: must name a directory");
+  });
+
   it("lists every bad flag value at once", () => {
     expect(() => parseFlags(["--log.level=loud", "--log.format=xml", "--web.telemetry-path=metrics"])).toThrow(
       /--web.telemetry-path: "metrics" must start with \/.*\n--log.level: "loud" is not one of debug, info, warn, error\n--log.format: "xml" is not json or pretty/s,

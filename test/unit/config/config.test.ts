@@ -60,7 +60,7 @@ const TOKEN_PROJECT = {
 } as const;
 
 const DEFAULT_POLLING: Config["polling"] = { intervalMs: 60_000, timeoutMs: 10_000, concurrency: 4, pagination: "auto" };
-const DEFAULT_METRICS: Config["metrics"] = { packageSeriesLimit: 0, staleAfterMs: 600_000 };
+const DEFAULT_METRICS: Config["metrics"] = { packageSeriesLimit: 0, staleAfterMs: 600_000, catchUpLimitMs: 86_400_000 };
 
 describe("valid configs", () => {
   it("fills in every default for the smallest useful config", () => {
@@ -79,7 +79,7 @@ describe("valid configs", () => {
   it("reads every key when all are set", () => {
     expect(parseConfig(fixture("valid", "full"), sources())).toEqual({
       polling: { intervalMs: 120_000, timeoutMs: 15_000, concurrency: 8, pagination: "offset" },
-      metrics: { packageSeriesLimit: 50, staleAfterMs: 5_400_000 },
+      metrics: { packageSeriesLimit: 50, staleAfterMs: 5_400_000, catchUpLimitMs: 43_200_000 },
       projects: [
         {
           projectId: "0123456789abcdef0123456789abcdef",
@@ -645,7 +645,7 @@ describe("config.example.yaml", () => {
   it("mentions every key the config accepts", () => {
     const keys = [
       "polling", "interval", "timeout", "concurrency", "pagination",
-      "metrics", "package_series", "package_series_limit", "stale_after",
+      "metrics", "package_series", "package_series_limit", "stale_after", "catch_up_limit",
       "projects", "project_id", "region", "endpoint", "auth", "type",
       "access_key", "secret_key", "secret_key_file", "security_token", "security_token_file",
       "iam_endpoint", "domain", "user", "password", "password_file", "token", "token_file",

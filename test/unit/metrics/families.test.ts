@@ -17,7 +17,7 @@ function polled(workspaceId: string, overrides: Partial<WorkspaceData> = {}): Wo
     ],
     ...overrides,
   };
-  const snap = { data, recentFailures: [], failureRetainFromMs: 0, releasing: [] };
+  const snap = { data, recentReleases: [], retainFromMs: 0, releasing: [] };
   return pollSucceeded(initialState(key(workspaceId, `${workspaceId}-name`)), snap, { startedMs: NOW - 2_000, endedMs: NOW - 1_000 });
 }
 

@@ -15,7 +15,7 @@ const data: WorkspaceData = {
   lastFailureMs: NOW - 60_000,
   pending: [{ id: "pk1", name: "nightly", applicant: "ann", applyMs: NOW - 7_200_000 }],
 };
-const snapshot = { data, recentFailures: [], failureRetainFromMs: 0, releasing: [] };
+const snapshot = { data, recentReleases: [], retainFromMs: 0, releasing: [] };
 
 const key = (workspaceId: string, labels?: WorkspaceKey["labels"]): WorkspaceKey => ({
   projectId: "p1",

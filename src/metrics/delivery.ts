@@ -1,0 +1,76 @@
+/** The flow-of-delivery families (successes, review wait) and the accounting ones (baselines, state file). */
+import { Family, Labels, renderFamily, sampleLine } from "./exposition";
+import { workspaceLabels } from "./families";
+import { RESET_REASONS, REVIEW_WAIT_BUCKETS, ResetReason, WorkspaceState } from "../polling/state";
+
+export const DELIVERY_FAMILIES = {
+  successes: "dataarts_release_package_successes_total",
+  lastPackageSuccess: "dataarts_release_package_last_success_timestamp_seconds",
+  reviewWait: "dataarts_release_package_review_wait_seconds",
+  accountingResets: "dataarts_exporter_accounting_resets_total",
+  stateLastWrite: "dataarts_exporter_state_last_write_success_timestamp_seconds",
+  stateWriteErrors: "dataarts_exporter_state_write_errors_total",
+} as const;
+
+const D = DELIVERY_FAMILIES;
+
+/** What the exporter itself knows about its accounting; `storage` only with `--storage.path`. */
+export interface AccountingInfo {
+  resets: Record<ResetReason, number>;
+  storage?: { lastWriteSuccessMs?: number; writeErrors: number };
+}
+
+const labelsOf = workspaceLabels;
+
+export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): string {
+  const successes: Family = {
+    name: D.successes,
+    type: "counter",
+    help: "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).",
+    samples: states.map((s) => ({ labels: labelsOf(s), value: s.successesTotal })),
+  };
+  const last: Family = {
+    name: D.lastPackageSuccess,
+    type: "gauge",
+    help: "Release time of the newest succeeded package (from the last poll).",
+    samples: states.flatMap((s) => (s.data?.lastSucceededMs === undefined ? [] : [{ labels: labelsOf(s), value: s.data.lastSucceededMs / 1000 }])),
+  };
+  const resets: Family = {
+    name: D.accountingResets,
+    type: "counter",
+    help: "Workspaces whose accounting started from a new baseline instead of catching up, by reason.",
+    samples: RESET_REASONS.map((reason) => ({ labels: [["reason", reason]] as Labels, value: info.resets[reason] })),
+  };
+  let out = renderFamily(successes) + renderFamily(last) + renderReviewWait(states) + renderFamily(resets);
+  if (info.storage) {
+    out += renderFamily({
+      name: D.stateWriteErrors,
+      type: "counter",
+      help: "Writes of the state file (--storage.path) that failed.",
+      samples: [{ labels: [], value: info.storage.writeErrors }],
+    });
+    if (info.storage.lastWriteSuccessMs !== undefined) {
+      out += renderFamily({
+        name: D.stateLastWrite,
+        type: "gauge",
+        help: "Time the state file (--storage.path) was last written.",
+        samples: [{ labels: [], value: info.storage.lastWriteSuccessMs / 1000 }],
+      });
+    }
+  }
+  return out;
+}
+
+function renderReviewWait(states: WorkspaceState[]): string {
+  if (states.length === 0) return "";
+  let out = `# HELP ${D.reviewWait} Time from applying for a release to its deployment (deploy − apply time), observed once per ended release.\n# TYPE ${D.reviewWait} histogram\n`;
+  for (const s of states) {
+    const w = labelsOf(s);
+    const h = s.reviewWait;
+    REVIEW_WAIT_BUCKETS.forEach((le, i) => (out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", String(le)]], h.buckets[i]!)));
+    out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", "+Inf"]], h.count);
+    out += sampleLine(`${D.reviewWait}_sum`, w, h.sum);
+    out += sampleLine(`${D.reviewWait}_count`, w, h.count);
+  }
+  return out;
+}

@@ -1,0 +1,177 @@
+/** The accounting kept across restarts under --storage.path: file format, crash-safe writes, unreadable files set aside. */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { ConfigError } from "../config/config-error";
+import { Accounting, REVIEW_WAIT_BUCKETS, ResetReason } from "./state";
+
+export const STATE_FORMAT = "dataarts-exporter-state";
+export const STATE_VERSION = 1;
+
+/** One workspace's accounting, and when it was last configured or discovered (for pruning). */
+export interface StoredWorkspace {
+  id: string;
+  accounting: Accounting;
+  lastSeenMs: number;
+}
+
+const count = z.number().int().nonnegative();
+const ms = z.number().int();
+
+const workspaceSchema = z.object({
+  id: z.string().min(1),
+  last_seen_ms: ms,
+  failures_total: count,
+  successes_total: count,
+  review_wait: z.object({ buckets: z.array(count).length(REVIEW_WAIT_BUCKETS.length), sum: z.number().nonnegative(), count }),
+  baselined: z.boolean(),
+  /** `outcome:package_id@deploy_ms`, the keys of the releases already counted in the window. */
+  seen: z.array(z.string().regex(/^(failed|succeeded):.*@-?\d+$/)),
+  previous: z.object({ started_ms: ms, releasing: z.array(z.object({ id: z.string(), start_ms: ms })) }).optional(),
+});
+
+const fileSchema = z.object({
+  format: z.literal(STATE_FORMAT),
+  version: z.literal(STATE_VERSION),
+  written_at: z.string(),
+  workspaces: z.array(workspaceSchema),
+});
+
+export function encodeState(workspaces: StoredWorkspace[], writtenAtMs: number): string {
+  const body = {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    written_at: new Date(writtenAtMs).toISOString(),
+    workspaces: workspaces.map(({ id, accounting: a, lastSeenMs }) => ({
+      id,
+      last_seen_ms: lastSeenMs,
+      failures_total: a.failuresTotal,
+      successes_total: a.successesTotal,
+      review_wait: a.reviewWait,
+      baselined: a.tracker.baselined,
+      seen: [...a.tracker.seen.keys()],
+      previous: a.previous && { started_ms: a.previous.startedMs, releasing: a.previous.releasing.map((r) => ({ id: r.id, start_ms: r.startMs })) },
+    })),
+  };
+  return `${JSON.stringify(body)}\n`;
+}
+
+export type Decoded = { ok: true; workspaces: StoredWorkspace[] } | { ok: false; problem: string };
+
+/** Reads a state file's text; anything but a valid file of this version is a problem, never a throw. */
+export function decodeState(text: string): Decoded {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: "not valid JSON (truncated or corrupt)" };
+  }
+  const head = raw as { format?: unknown; version?: unknown } | null;
+  if (typeof head !== "object" || head === null || Array.isArray(head) || head.format !== STATE_FORMAT) {
+    return { ok: false, problem: "not a dataarts-exporter state file" };
+  }
+  if (typeof head.version === "number" && head.version > STATE_VERSION) {
+    return { ok: false, problem: `format version ${head.version} is newer than this exporter's (${STATE_VERSION})` };
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, problem: `unexpected content at ${issue.path.join(".") || "top level"}: ${issue.message}` };
+  }
+  return {
+    ok: true,
+    workspaces: parsed.data.workspaces.map((w) => ({
+      id: w.id,
+      lastSeenMs: w.last_seen_ms,
+      accounting: {
+        failuresTotal: w.failures_total,
+        successesTotal: w.successes_total,
+        reviewWait: w.review_wait,
+        tracker: { baselined: w.baselined, seen: new Map(w.seen.map((key) => [key, Number(key.slice(key.lastIndexOf("@") + 1))])) },
+        previous: w.previous && { startedMs: w.previous.started_ms, releasing: w.previous.releasing.map((r) => ({ id: r.id, startMs: r.start_ms })) },
+      },
+    })),
+  };
+}
+
+/** Each shard keeps its own file, so that replicas sharing a directory by mistake never overwrite each other. */
+export function stateFileName(shard: { ordinal: number; total: number }): string {
+  return shard.total > 1 ? `state-shard-${shard.ordinal}.json` : "state.json";
+}
+
+/**
+ * Makes sure the exporter can keep its state in `dir` (creating it if missing) by
+ * writing and removing a probe file: a volume that takes no writes is a config error.
+ */
+export function checkStorageDir(dir: string): void {
+  const probe = join(dir, `.write-check-${randomBytes(6).toString("hex")}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(probe, "w", 0o600);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    unlinkSync(probe);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError([`--storage.path: cannot write to "${dir}": ${e.code ?? e.message}`]);
+  }
+}
+
+/** Writes `text` so that a crash at any moment leaves the old file or the new one: temp file, fsync, rename, fsync dir. */
+export function writeFileAtomic(path: string, dir: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dirFd = openSync(dir, "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+export type Loaded =
+  | { kind: "missing" }
+  | { kind: "loaded"; workspaces: StoredWorkspace[] }
+  | { kind: "unreadable"; problem: string; movedTo?: string; moveError?: string };
+
+/** Reads the state file; an unreadable one is renamed aside (never deleted) so that a person can look at it. */
+export function loadStateFile(path: string, nowMs: number): Loaded {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "ENOENT") return { kind: "missing" };
+    return setAside(path, nowMs, `cannot be read: ${e.code ?? e.message}`);
+  }
+  const decoded = decodeState(text);
+  if (decoded.ok) return { kind: "loaded", workspaces: decoded.workspaces };
+  return setAside(path, nowMs, decoded.problem);
+}
+
+function setAside(path: string, nowMs: number, problem: string): Loaded {
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  const movedTo = `${path}.unreadable-${stamp}`;
+  try {
+    renameSync(path, movedTo);
+    return { kind: "unreadable", problem, movedTo };
+  } catch (err) {
+    return { kind: "unreadable", problem, moveError: (err as NodeJS.ErrnoException).code ?? String(err) };
+  }
+}
+
+/** Why a workspace the file does not hold starts from a new baseline. */
+export function missingReason(loaded: Loaded): ResetReason {
+  return loaded.kind === "unreadable" ? "unreadable" : "no_state";
+}

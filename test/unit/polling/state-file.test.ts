@@ -1,0 +1,169 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pino from "pino";
+import { ConfigError } from "../../../src/config/config-error";
+import { Accounting, EndedRelease, accountPoll, initialState, pollSucceeded, Snapshot } from "../../../src/polling/state";
+import { STATE_VERSION, checkStorageDir, decodeState, encodeState, loadStateFile, stateFileName } from "../../../src/polling/state-file";
+import { StateStore } from "../../../src/polling/state-store";
+import { tempDir } from "../../helpers/exporter-process";
+
+const key = { projectId: "p", workspaceId: "w", name: "analytics", region: "cn-north-4" };
+const silent = pino({ level: "silent" });
+
+function snapshot(recentReleases: EndedRelease[]): Snapshot {
+  return {
+    data: { counts: { pending_review: 0, succeeded: 1, failed: 1, releasing: 1 }, pending: [] },
+    recentReleases,
+    retainFromMs: 0,
+    releasing: [{ id: "r@1", startMs: 500 }],
+  };
+}
+
+/** A state that has counted one failure and one success after its baseline. */
+function counted() {
+  const first = pollSucceeded(initialState(key), snapshot([{ id: "old", outcome: "failed", deployMs: 1, applyMs: 0 }]), { startedMs: 10, endedMs: 11 });
+  return pollSucceeded(
+    first,
+    snapshot([
+      { id: "old", outcome: "failed", deployMs: 1, applyMs: 0 },
+      { id: "a@b", outcome: "failed", deployMs: 120_000, applyMs: 60_000 },
+      { id: "c", outcome: "succeeded", deployMs: 130_000, applyMs: 10_000 },
+    ]),
+    { startedMs: 20, endedMs: 21 },
+  );
+}
+
+function accounting(s: Accounting): Accounting {
+  return { failuresTotal: s.failuresTotal, successesTotal: s.successesTotal, reviewWait: s.reviewWait, tracker: s.tracker, previous: s.previous };
+}
+
+describe("the state file format", () => {
+  it("reads back exactly the accounting it wrote", () => {
+    const state = counted();
+    const decoded = decodeState(encodeState([{ id: "p/w", accounting: accounting(state), lastSeenMs: 42 }], 1_000));
+    expect(decoded).toEqual({ ok: true, workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: accounting(state) }] });
+  });
+
+  it("carries a format name and version", () => {
+    const head = JSON.parse(encodeState([], 0));
+    expect(head).toMatchObject({ format: "dataarts-exporter-state", version: STATE_VERSION, written_at: "1970-01-01T00:00:00.000Z" });
+  });
+
+  it.each([
+    ["truncated", encodeState([{ id: "p/w", accounting: accounting(counted()), lastSeenMs: 1 }], 0).slice(0, 60), "not valid JSON (truncated or corrupt)"],
+    ["binary garbage", "\u0000\u0001garbage", "not valid JSON (truncated or corrupt)"],
+    ["another program's JSON", '{"groups":[]}', "not a dataarts-exporter state file"],
+    ["a JSON array", "[]", "not a dataarts-exporter state file"],
+    ["a newer version", '{"format":"dataarts-exporter-state","version":2,"workspaces":{}}', "format version 2 is newer than this exporter's (1)"],
+    [
+      "a counter that is not a count",
+      encodeState([{ id: "p/w", accounting: { ...accounting(counted()), failuresTotal: -1 }, lastSeenMs: 1 }], 0),
+      "unexpected content at workspaces.0.failures_total: Too small: expected number to be >=0",
+    ],
+  ])("names the problem of %s instead of throwing", (_what, text, problem) => {
+    expect(decodeState(text)).toEqual({ ok: false, problem });
+  });
+
+  it("names a file per shard so that replicas never share one", () => {
+    expect(stateFileName({ ordinal: 0, total: 1 })).toBe("state.json");
+    expect(stateFileName({ ordinal: 2, total: 3 })).toBe("state-shard-2.json");
+  });
+});
+
+describe("loading a state file", () => {
+  it("moves an unreadable file aside, never deleting it", () => {
+    const dir = tempDir();
+    const path = join(dir, "state.json");
+    writeFileSync(path, "{ torn");
+    const loaded = loadStateFile(path, Date.UTC(2026, 10, 29, 18, 30, 5));
+    expect(loaded).toEqual({ kind: "unreadable", problem: "not valid JSON (truncated or corrupt)", movedTo: `${path}.unreadable-20261129T183005Z` });
+    expect(existsSync(path)).toBe(false);
+    expect(readFileSync(`${path}.unreadable-20261129T183005Z`, "utf8")).toBe("{ torn");
+  });
+
+  it("treats a missing file as no state", () => {
+    expect(loadStateFile(join(tempDir(), "state.json"), 0)).toEqual({ kind: "missing" });
+  });
+});
+
+describe("the storage directory check", () => {
+  it("creates a missing directory and leaves no probe behind", () => {
+    const dir = join(tempDir(), "a", "b");
+    checkStorageDir(dir);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("is a config error naming the directory and the reason when it cannot be written", () => {
+    const file = join(tempDir(), "plain-file");
+    writeFileSync(file, "");
+    expect(() => checkStorageDir(join(file, "state"))).toThrow(ConfigError);
+    expect(() => checkStorageDir(join(file, "state"))).toThrow(`--storage.path: cannot write to "${join(file, "state")}": ENOTDIR`);
+  });
+});
+
+describe("the state store", () => {
+  function store(dir: string, clock: { now: number }) {
+    return new StateStore({ dir, shard: { ordinal: 0, total: 1 }, logger: silent, now: () => clock.now });
+  }
+  const HOUR = 3_600_000;
+
+  it("resumes a workspace where the last run left it", () => {
+    const dir = tempDir();
+    const clock = { now: 1_000 };
+    const live = new Map([["p/w", counted()]]);
+    store(dir, clock).save(() => live, HOUR, 0, true);
+    const resumed = store(dir, clock).start("p/w", key, 24 * HOUR);
+    expect(accounting(resumed)).toEqual(accounting(counted()));
+    expect(resumed.up).toBe(false);
+  });
+
+  it("writes at most once per poll round unless forced", () => {
+    const dir = tempDir();
+    const clock = { now: 0 };
+    const s = store(dir, clock);
+    let reads = 0;
+    const live = () => (reads++, new Map([["p/w", counted()]]));
+    s.save(live, HOUR, 60_000);
+    clock.now = 59_999;
+    s.save(live, HOUR, 60_000);
+    clock.now = 60_000;
+    s.save(live, HOUR, 60_000);
+    s.save(live, HOUR, 60_000, true);
+    expect(reads).toBe(3);
+    expect(s.info()).toEqual({ lastWriteSuccessMs: 60_000, writeErrors: 0 });
+  });
+
+  it("keeps a workspace that went away for stale_after, then prunes it", () => {
+    const dir = tempDir();
+    const clock = { now: 0 };
+    store(dir, clock).save(() => new Map([["p/gone", counted()]]), HOUR, 0, true);
+    const s = store(dir, clock);
+    clock.now = HOUR - 1;
+    s.save(() => new Map(), HOUR, 0, true);
+    expect(JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).workspaces.map((w: { id: string }) => w.id)).toEqual(["p/gone"]);
+    clock.now = HOUR;
+    s.save(() => new Map(), HOUR, 0, true);
+    expect(JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).workspaces).toEqual([]);
+  });
+
+  it("counts a failed write and keeps the previous file", () => {
+    const dir = tempDir();
+    const clock = { now: 5_000 };
+    const s = store(dir, clock);
+    s.save(() => new Map([["p/w", counted()]]), HOUR, 0, true);
+    const before = readFileSync(join(dir, "state.json"), "utf8");
+    mkdirSync(join(dir, "state.json.tmp")); // the temporary file cannot be created
+    clock.now = 6_000;
+    s.save(() => new Map([["p/w", initialState(key)]]), HOUR, 0, true);
+    expect(s.info()).toEqual({ lastWriteSuccessMs: 5_000, writeErrors: 1 });
+    expect(readFileSync(join(dir, "state.json"), "utf8")).toBe(before);
+    rmSync(join(dir, "state.json.tmp"), { recursive: true });
+  });
+
+  it("starts workspaces missing from an unreadable file with the unreadable reason", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "state.json"), '{"format":"dataarts-exporter-state","version":9}');
+    const account = accountPoll(store(dir, { now: 0 }).start("p/w", key, HOUR), snapshot([]), { startedMs: 0, endedMs: 1 });
+    expect(account.baseline).toBe("unreadable");
+  });
+});
