@@ -14,7 +14,8 @@ import { pollWorkspace } from "./polling/poller";
 import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSeries, pollFailed } from "./polling/state";
 import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
-import { Body, Encoding, ScrapeCache, Variant } from "./metrics/scrape-cache";
+import { Body, Encoding, ScrapeCache } from "./metrics/scrape-cache";
+import type { ExpositionFormat } from "./metrics/exposition";
 import { AccountingInfo, deliveryChunks } from "./metrics/delivery";
 import { StateKeeper, inMemory } from "./polling/state-store";
 import { ClockSkewMetrics } from "./metrics/clock-skew";
@@ -29,7 +30,7 @@ export interface ExporterDeps {
   /** One project's transport (its proxy and TLS settings); `transport` serves every project when absent. */
   transportFor?: (project: ProjectConfig) => Transport;
   logger: Logger;
-  build: { version: string; revision: string };
+  build: { version: string; revision: string; branch: string; platform: string };
   shard: { ordinal: number; total: number };
   /** Whether this shard polls the workspace; all of them without sharding. */
   owns: (projectId: string, workspaceId: string) => boolean;
@@ -90,14 +91,17 @@ export class Exporter {
     yield* ageChunks(states, nowMs);
   }
 
-  /** What a scrape of /metrics gets now, from memory (see ScrapeCache.body): nothing is built until its bytes are asked for. */
-  metricsBody(variant: Variant, encoding: Encoding, load?: { busy?: boolean }): Body {
-    return this.cache.body(variant, encoding, load);
+  /**
+   * What a scrape of /metrics in `format` gets now, from memory (see ScrapeCache.body): nothing
+   * is built until its bytes are asked for. `tail`: the last lines of a body built now, already in `format`.
+   */
+  metricsBody(format: ExpositionFormat, encoding: Encoding, load?: { busy?: boolean }, tail?: (format: ExpositionFormat) => string): Body {
+    return this.cache.body(format, encoding, load, tail);
   }
 
-  /** The /metrics bytes a scrape gets now. */
-  metrics(gzip: boolean): Promise<Buffer> {
-    return this.cache.bytes("text", gzip ? "gzip" : "identity");
+  /** The /metrics bytes a scrape in `format` gets now, ending with `tail`. */
+  metrics(gzip: boolean, format: ExpositionFormat = "text", tail = ""): Promise<Buffer> {
+    return this.cache.bytes(format, gzip ? "gzip" : "identity", () => tail);
   }
 
   /** How many /metrics bodies were built so far (one per second and change at most). */

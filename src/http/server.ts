@@ -2,18 +2,25 @@
 import Koa from "koa";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
+import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../metrics/exposition";
 import type { Encoding, ScrapeCache } from "../metrics/scrape-cache";
+import type { ScrapeMetrics } from "./self-metrics";
 
-export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const METRICS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
 
 export interface ServerDeps {
   telemetryPath: string;
   /** What a scrape of /metrics gets now (ScrapeCache.body): built at most once per second and per change. */
-  metrics: ScrapeCache["body"];
+  metrics: (format: ExpositionFormat, encoding: Encoding, load: { busy: boolean }) => ReturnType<ScrapeCache["body"]>;
   landingPage: () => string;
   ready: () => boolean;
   /** Re-reads the config; resolves with the reason when the new one was rejected. */
   reload: () => Promise<{ ok: true } | { ok: false; message: string }>;
+  /** Whether POST /-/reload is served (--web.enable-lifecycle, as in Prometheus). */
+  lifecycle?: boolean;
+  /** Headers and basic auth from --web.config.file, before every route. */
+  access?: Koa.Middleware;
+  scrapes?: ScrapeMetrics;
   logger: Logger;
 }
 
@@ -33,6 +40,21 @@ export function createApp(deps: ServerDeps): Koa {
       ctx.body = "internal error\n";
     }
   });
+  if (deps.scrapes) {
+    const scrapes = deps.scrapes;
+    app.use(async (ctx, next) => {
+      if (ctx.path !== deps.telemetryPath) return next();
+      const end = scrapes.begin();
+      try {
+        await next();
+        end(ctx.status);
+      } catch (err) {
+        end(500);
+        throw err;
+      }
+    });
+  }
+  if (deps.access) app.use(deps.access);
   let scrapesInFlight = 0;
   app.use(async (ctx) => {
     const allowed = allowedMethods(ctx.path, deps.telemetryPath);
@@ -51,11 +73,14 @@ export function createApp(deps: ServerDeps): Koa {
     }
     if (ctx.path === deps.telemetryPath) {
       const encoding: Encoding = ctx.acceptsEncodings("gzip", "identity") === "gzip" ? "gzip" : "identity";
+      // Offers carry their versions: an Accept entry with a version matches only that version.
+      const format: ExpositionFormat = ctx.accepts(TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE) === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
       scrapesInFlight++;
       ctx.res.once("close", () => scrapesInFlight--);
-      const body = deps.metrics("text", encoding, { busy: scrapesInFlight > 1 });
+      const body = deps.metrics(format, encoding, { busy: scrapesInFlight > 1 });
       ctx.status = 200;
-      ctx.set("Content-Type", METRICS_CONTENT_TYPE);
+      ctx.set("Content-Type", format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
+      ctx.vary("Accept");
       ctx.vary("Accept-Encoding");
       if (encoding === "gzip") ctx.set("Content-Encoding", "gzip");
       ctx.set("ETag", body.etag(encoding));
@@ -87,6 +112,12 @@ export function createApp(deps: ServerDeps): Koa {
         ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
         return;
       case "/-/reload": {
+        if (!deps.lifecycle) {
+          ctx.status = 403;
+          ctx.type = "text/plain";
+          ctx.body = "Lifecycle API is not enabled (start with --web.enable-lifecycle; SIGHUP always reloads).\n";
+          return;
+        }
         const result = await deps.reload();
         ctx.type = "text/plain";
         ctx.status = result.ok ? 200 : 400;
@@ -111,11 +142,12 @@ export interface ListenAddress {
   port: number;
 }
 
-export function listen(app: Koa, address: ListenAddress): Promise<Server> {
+/** Starts an already built server (plain or TLS) on one address. */
+export function listenOn<S extends Server>(server: S, address: ListenAddress): Promise<S> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(address.port, address.host);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
+    server.listen(address.port, address.host);
   });
 }
 

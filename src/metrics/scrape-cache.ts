@@ -1,15 +1,19 @@
 /** Serves /metrics from memory: each body (text and gzip) built at most once per second and per change, in slices. */
 import { performance } from "node:perf_hooks";
 import { Clock } from "../clock";
+import { ExpositionFormat, toOpenMetrics } from "./exposition";
 import { Block, BlockStore } from "./gzip-blocks";
 import { ProcessMetrics } from "./process-metrics";
 
-/** The exposition format of a body; another format is another variant with its own bodies. */
-export type Variant = "text";
+/** The exposition format of a body: each has its own bodies, built when first asked for. */
+export type Variant = ExpositionFormat;
 export type Encoding = "identity" | "gzip";
 
-/** The exposition of one variant at `nowMs` (a whole second), in pieces. */
+/** The exposition at `nowMs` (a whole second), in text-format pieces; other formats are converted piece by piece. */
 export type Render = (variant: Variant, nowMs: number) => Iterable<string>;
+
+/** The last lines of a body in `variant` (already in that format, e.g. OpenMetrics' `# EOF`), read when the body is built. */
+export type Tail = (variant: Variant) => string;
 
 export interface ScrapeCacheOptions {
   render: Render;
@@ -92,6 +96,8 @@ export class ScrapeCache {
   private readonly sliceMs: number;
   /** The pieces of the last build per format, with their compressed bytes once asked for. */
   private readonly stores = new Map<Variant, BlockStore>();
+  /** The last OpenMetrics conversion of each piece, by place: an unchanged piece is not converted again. */
+  private openMetrics: Array<{ piece: string; converted: string }> = [];
   /** Process metrics are read once per second, however many builds that second has. */
   private processRead?: { second: number; text: Promise<string> };
 
@@ -110,7 +116,7 @@ export class ScrapeCache {
    * ETag answers a conditional request, and its bytes are built when first asked for.
    * `busy`: other scrapes are in flight.
    */
-  body(variant: Variant, encoding: Encoding, load: { busy?: boolean } = {}): Body {
+  body(variant: Variant, encoding: Encoding, load: { busy?: boolean } = {}, tail?: Tail): Body {
     const second = Math.floor(this.options.clock.now() / 1000);
     const key = `${second}.${this.generation}`;
     let body = this.current.get(variant);
@@ -119,7 +125,7 @@ export class ScrapeCache {
     // old), and a lone scraper still sees every poll at once.
     if (load.busy && body?.key.startsWith(`${second}.`) && body.peek(encoding)) return body;
     if (body?.key !== key) {
-      body = new Body(variant, key, () => this.serialized(() => this.build(variant, second * 1000)), (b) => this.keepComplete(b));
+      body = new Body(variant, key, () => this.serialized(() => this.build(variant, second * 1000, tail)), (b) => this.keepComplete(b));
       this.current.set(variant, body);
     }
     if (body.peek(encoding)) return body;
@@ -129,8 +135,8 @@ export class ScrapeCache {
   }
 
   /** The bytes of what `body` says a scrape gets now (building them if need be). */
-  async bytes(variant: Variant, encoding: Encoding): Promise<Buffer> {
-    return this.body(variant, encoding).bytes(encoding);
+  async bytes(variant: Variant, encoding: Encoding, tail?: Tail): Promise<Buffer> {
+    return this.body(variant, encoding, {}, tail).bytes(encoding);
   }
 
   private keepComplete(body: Body): void {
@@ -145,13 +151,23 @@ export class ScrapeCache {
     return run;
   }
 
+  /** Text-format pieces as OpenMetrics, each converted on its own (the conversion is line by line). */
+  private converted(pieces: string[]): string[] {
+    const next = pieces.map((piece, i) => {
+      const before = this.openMetrics[i];
+      return { piece, converted: before?.piece === piece ? before.converted : toOpenMetrics(piece) };
+    });
+    this.openMetrics = next;
+    return next.map((n) => n.converted);
+  }
+
   private processMetrics(second: number): Promise<string> {
     if (this.processRead?.second !== second) this.processRead = { second, text: this.process.render() };
     return this.processRead.text;
   }
 
   /** Renders in slices: between slices the event loop serves scrapes and finishes polls. */
-  private async build(variant: Variant, nowMs: number): Promise<Block[]> {
+  private async build(variant: Variant, nowMs: number, tail?: Tail): Promise<Block[]> {
     this.builds += 1;
     const pieces: string[] = [];
     let sliceStart = performance.now();
@@ -163,9 +179,11 @@ export class ScrapeCache {
       }
     }
     pieces.push(await this.processMetrics(nowMs / 1000));
+    const converted = variant === "openmetrics" ? this.converted(pieces) : pieces;
+    converted.push(tail?.(variant) ?? "");
     let store = this.stores.get(variant);
     if (!store) this.stores.set(variant, (store = new BlockStore()));
-    return store.blocksFor(pieces);
+    return store.blocksFor(converted);
   }
 }
 

@@ -41,7 +41,9 @@ export interface ExporterProcess {
 
 /** Starts `dist/cli.js` on a free loopback port and waits for its "exporter started" line. */
 export async function startExporter(args: string[], env: Record<string, string> = {}): Promise<ExporterProcess> {
-  const child = spawn(process.execPath, [CLI, "--web.listen-address=127.0.0.1:0", ...args], {
+  // JSON logs, so that the start line and the address in it can be read; `args` may ask for another format.
+  const listen = args.some((a) => a.startsWith("--web.listen-address")) ? [] : ["--web.listen-address=127.0.0.1:0"];
+  const child = spawn(process.execPath, [CLI, ...listen, "--log.format=json", ...args], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -68,10 +70,18 @@ export async function startExporter(args: string[], env: Record<string, string> 
   };
 }
 
-/** Runs the CLI to completion (for --config.check, --help, bad flags). */
+/**
+ * Runs the CLI to completion (for --config.check, --help, bad flags). A hang is killed after
+ * 20 s (`signal` is then SIGKILL) and fails the test that way, not by the jest timeout above it.
+ */
 export function runCli(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 20_000,
+    killSignal: "SIGKILL",
+  });
+  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 export async function scrape(url: string, path = "/metrics"): Promise<string> {

@@ -1,9 +1,9 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import pino from "pino";
-import { close, createApp, listen } from "../../src/http/server";
+import { close, createApp, listenOn } from "../../src/http/server";
 import { ScrapeCache } from "../../src/metrics/scrape-cache";
 import { FakeClock } from "../helpers/fake-clock";
 
@@ -42,13 +42,13 @@ describe("/metrics over HTTP from the scrape cache", () => {
     });
     const app = createApp({
       telemetryPath: "/metrics",
-      metrics: (variant, encoding, load) => cache.body(variant, encoding, load),
+      metrics: (format, encoding, load) => cache.body(format, encoding, load, (f) => (f === "openmetrics" ? "# EOF\n" : "")),
       landingPage: () => "",
       ready: () => true,
       reload: async () => ({ ok: true }),
       logger: pino({ level: "silent" }),
     });
-    server = await listen(app, { host: "127.0.0.1", port: 0 });
+    server = await listenOn(createServer(app.callback()), { host: "127.0.0.1", port: 0 });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
   });
 
@@ -87,11 +87,18 @@ describe("/metrics over HTTP from the scrape cache", () => {
     expect(cache.builds).toBe(2);
   });
 
+  it("serves OpenMetrics to a scraper that asks for it, as its own body ending in # EOF", async () => {
+    const om = await send(url, "GET", { Accept: "application/openmetrics-text; version=1.0.0" });
+    expect(om.headers["content-type"]).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    expect(om.headers.etag).toMatch(/^"openmetrics-/);
+    expect(om.body.toString()).toMatch(/# EOF\n$/);
+  });
+
   it("gzips for a scraper that accepts it, under its own ETag", async () => {
     const plain = await send(url, "GET");
     const gz = await send(url, "GET", { "Accept-Encoding": "gzip" });
     expect(gz.headers["content-encoding"]).toBe("gzip");
-    expect(gz.headers.vary).toBe("Accept-Encoding");
+    expect(gz.headers.vary).toBe("Accept, Accept-Encoding");
     expect(gz.headers.etag).not.toBe(plain.headers.etag);
     expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
     expect(cache.builds).toBe(1);

@@ -2,6 +2,7 @@ import { gunzipSync, crc32 } from "node:zlib";
 import { ScrapeCache } from "../../../src/metrics/scrape-cache";
 import { ProcessMetrics, lagStats } from "../../../src/metrics/process-metrics";
 import { ageChunks, polledChunks } from "../../../src/metrics/families";
+import { toOpenMetrics } from "../../../src/metrics/exposition";
 import { WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family } from "../../helpers/promtool";
 import { FakeClock } from "../../helpers/fake-clock";
@@ -21,7 +22,7 @@ function polled(workspaceId: string, applyMs: number): WorkspaceState {
   );
 }
 
-const info = { version: "t", revision: "t", nodejsVersion: "v20", reloadSuccessful: true, lastReloadSuccessMs: 0, shard: { ordinal: 0, total: 1 } };
+const info = { version: "t", revision: "t", branch: "t", platform: "t", nodejsVersion: "v20", reloadSuccessful: true, lastReloadSuccessMs: 0, shard: { ordinal: 0, total: 1 } };
 
 /** A cache over real families of `states`, counting how often the exposition is rendered. */
 function setup(states: { current: WorkspaceState[] }) {
@@ -134,6 +135,18 @@ describe("the scrape cache", () => {
     cache.invalidate();
     expect(cache.body("text", "identity").etag("identity")).not.toBe(etag);
     expect(cache.builds).toBe(0);
+  });
+
+  it("builds OpenMetrics as the text body converted piece by piece, then the tail as given", async () => {
+    const states = { current: [polled("w1", START - 60_000), polled("w2", START - 5_000)] };
+    const { cache } = setup(states);
+    const text = (await cache.bytes("text", "identity")).toString();
+    const tail = () => "# EOF\n";
+    expect((await cache.bytes("openmetrics", "identity", tail)).toString()).toBe(toOpenMetrics(text) + "# EOF\n");
+    states.current = [states.current[0]!, polled("w2", START - 4_000)];
+    cache.invalidate();
+    const again = (await cache.bytes("text", "identity")).toString();
+    expect(gunzipSync(await cache.bytes("openmetrics", "gzip", tail)).toString()).toBe(toOpenMetrics(again) + "# EOF\n");
   });
 
   it("lets other work run between slices of a build", async () => {
