@@ -62,8 +62,9 @@ type Sampler = (s: WorkspaceState, w: Labels) => Array<{ labels: Labels; value: 
 const WORKSPACES_PER_CHUNK = 100;
 
 /**
- * Label text per workspace state (states are replaced, never changed, by a poll or reload), for
- * the lines that are written again every second: a scrape then writes only the numbers.
+ * Rendered lines (and label text for the lines written again every second) per workspace state:
+ * states are replaced, never changed, by a poll or reload, so a body re-renders only the
+ * workspaces that changed since the last one, and a group of 100 is put together from the rest.
  */
 const fragments = new WeakMap<WorkspaceState, Map<string, string>>();
 
@@ -90,12 +91,12 @@ function flat(text: string): string {
  * rebuilt, after a poll, one group at a time.
  */
 export function workspacePieces(key: string, states: WorkspaceState[], render: (s: WorkspaceState) => string): string[] {
-  return inGroups(key, states, render);
+  return inGroups(key, states, (s) => fragment(s, key, () => flat(render(s))));
 }
 
 /** A per-workspace family of the polled part; the sampler must read nothing but the state. */
 export function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
-  const lines = (s: WorkspaceState) => sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join("");
+  const lines = (s: WorkspaceState) => fragment(s, name, () => flat(sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join("")));
   return { name, type, help, samples: [], chunks: inGroups(name, states, lines) };
 }
 
@@ -105,9 +106,9 @@ const groups = new Map<string, { states: WorkspaceState[]; nowMs: number; text: 
 /**
  * Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. A group whose
  * states (and time) are those of last time is the very same string, so nothing downstream
- * (encoding, compressing) has to look at it again; a group with one changed state is
- * rendered again whole (a build happens at most once per second under load, and a poll
- * changes one group per family), so the text is kept once, not also per workspace.
+ * (encoding, compressing) has to look at it again. Under load (a body per second, some 30
+ * polls in between at 1 000 workspaces) most groups change every second: putting them
+ * together from kept lines is what keeps that cheap.
  */
 function inGroups(family: string, states: WorkspaceState[], lines: (s: WorkspaceState) => string, nowMs = 0): string[] {
   const chunks: string[] = [];
