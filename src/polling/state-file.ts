@@ -17,18 +17,34 @@ export interface StoredWorkspace {
 }
 
 const count = z.number().int().nonnegative();
+/** Times of this exporter's own clock: whole milliseconds. */
 const ms = z.number().int();
+/**
+ * Times the service gave (a release's start or deploy time): any finite number, as the API
+ * response allows, so that an odd timestamp never makes the whole file unreadable at the next start.
+ */
+const serviceMs = z.number();
+/** `outcome:package_id@deploy_ms` with the deploy time as `String(number)` wrote it. */
+const seenKey = z
+  .string()
+  .regex(/^(failed|succeeded):.*@[^@]+$/)
+  .refine((key) => Number.isFinite(seenDeployMs(key)), "the deploy time after @ is not a number");
+
+/** Cumulative buckets never decrease and never exceed the count, else the exposition would be invalid. */
+const histogram = z
+  .object({ buckets: z.array(count).length(REVIEW_WAIT_BUCKETS.length), sum: z.number().nonnegative(), count })
+  .refine((h) => h.buckets.every((b, i) => b >= (h.buckets[i - 1] ?? 0) && b <= h.count), "buckets are not cumulative up to the count");
 
 const workspaceSchema = z.object({
   id: z.string().min(1),
   last_seen_ms: ms,
   failures_total: count,
   successes_total: count,
-  review_wait: z.object({ buckets: z.array(count).length(REVIEW_WAIT_BUCKETS.length), sum: z.number().nonnegative(), count }),
+  review_wait: histogram,
   baselined: z.boolean(),
   /** `outcome:package_id@deploy_ms`, the keys of the releases already counted in the window. */
-  seen: z.array(z.string().regex(/^(failed|succeeded):.*@-?\d+$/)),
-  previous: z.object({ started_ms: ms, releasing: z.array(z.object({ id: z.string(), start_ms: ms })) }).optional(),
+  seen: z.array(seenKey),
+  previous: z.object({ started_ms: ms, releasing: z.array(z.object({ id: z.string(), start_ms: serviceMs })) }).optional(),
 });
 
 const fileSchema = z.object({
@@ -88,11 +104,15 @@ export function decodeState(text: string): Decoded {
         failuresTotal: w.failures_total,
         successesTotal: w.successes_total,
         reviewWait: w.review_wait,
-        tracker: { baselined: w.baselined, seen: new Map(w.seen.map((key) => [key, Number(key.slice(key.lastIndexOf("@") + 1))])) },
+        tracker: { baselined: w.baselined, seen: new Map(w.seen.map((key) => [key, seenDeployMs(key)])) },
         previous: w.previous && { startedMs: w.previous.started_ms, releasing: w.previous.releasing.map((r) => ({ id: r.id, startMs: r.start_ms })) },
       },
     })),
   };
+}
+
+function seenDeployMs(key: string): number {
+  return Number(key.slice(key.lastIndexOf("@") + 1));
 }
 
 /** Each shard keeps its own file, so that replicas sharing a directory by mistake never overwrite each other. */

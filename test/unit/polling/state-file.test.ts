@@ -64,6 +64,48 @@ describe("the state file format", () => {
     expect(decodeState(text)).toEqual({ ok: false, problem });
   });
 
+  it.each([
+    ["a fractional deploy time", 1_700_000_000_000.5],
+    ["a deploy time far beyond Number's integers", 1e300],
+    ["a zero deploy time", 0],
+  ])("reads back a release the service gave %s, so one odd timestamp never costs the whole file at the next start", (_what, deployMs) => {
+    const base = accounting(counted());
+    const odd: Accounting = {
+      ...base,
+      tracker: { baselined: true, seen: new Map([[`failed:odd@${deployMs}`, deployMs]]) },
+      previous: { startedMs: 20, releasing: [{ id: "r", startMs: deployMs }] },
+    };
+    expect(decodeState(encodeState([{ id: "p/w", accounting: odd, lastSeenMs: 42 }], 0))).toEqual({
+      ok: true,
+      workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: odd }],
+    });
+  });
+
+  it.each([
+    ["buckets above the count", [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], 2],
+    ["buckets that decrease", [2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2], 2],
+  ])("refuses a review-wait histogram with %s, which would make an invalid exposition", (_what, buckets, count) => {
+    const bad = { ...accounting(counted()), reviewWait: { buckets, sum: 10, count } };
+    expect(decodeState(encodeState([{ id: "p/w", accounting: bad, lastSeenMs: 1 }], 0))).toEqual({
+      ok: false,
+      problem: "unexpected content at workspaces.0.review_wait: buckets are not cumulative up to the count",
+    });
+  });
+
+  it.each([
+    ["a counter beyond exact integers", { failures_total: 2 ** 60 }, "unexpected content at workspaces.0.failures_total: Too big: expected int to be <=9007199254740991"],
+    ["a sum that overflowed to Infinity", { review_wait: "1e400" }, "unexpected content at workspaces.0.review_wait.sum: Invalid input: expected number, received Infinity"],
+    ["a seen key whose deploy time is not a number", { seen: ["failed:x@abc"] }, "unexpected content at workspaces.0.seen.0: the deploy time after @ is not a number"],
+    ["an id of the wrong type", { id: 7 }, "unexpected content at workspaces.0.id: Invalid input: expected string, received number"],
+  ])("names %s instead of loading it", (_what, change, problem) => {
+    const file = JSON.parse(encodeState([{ id: "p/w", accounting: accounting(counted()), lastSeenMs: 1 }], 0));
+    const { review_wait: sum, ...fields } = change as Record<string, unknown>;
+    Object.assign(file.workspaces[0], fields);
+    let text = JSON.stringify(file);
+    if (sum) text = text.replace(/"sum":[0-9.]+/, `"sum":${sum as string}`);
+    expect(decodeState(text)).toEqual({ ok: false, problem });
+  });
+
   it("names a file per shard so that replicas never share one", () => {
     expect(stateFileName({ ordinal: 0, total: 1 })).toBe("state.json");
     expect(stateFileName({ ordinal: 2, total: 3 })).toBe("state-shard-2.json");
