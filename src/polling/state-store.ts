@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import { join } from "node:path";
 import { Accounting, ResetReason, WorkspaceKey, WorkspaceState, accountingOf, initialState, resumedState } from "./state";
+import { shardOf } from "./shard";
 import { Loaded, StoredWorkspace, encodeState, loadStateFile, missingReason, stateFileName, writeFileAtomic } from "./state-file";
 
 export interface StateStoreOptions {
@@ -45,7 +46,11 @@ export class StateStore implements StateKeeper {
     this.report(loaded);
     if (loaded.kind !== "loaded") return;
     // Pruning counts from this start: this process cannot know how long a workspace was gone before it.
-    for (const w of loaded.workspaces) this.dormant.set(w.id, { ...w, lastSeenMs: Math.max(w.lastSeenMs, loadedAt) });
+    // A workspace that now belongs to another shard is dropped: were it kept, a change of --total-shards
+    // and back within stale_after would resume its old window here and count again what the other shard counted.
+    for (const w of loaded.workspaces) {
+      if (this.ownShard(w.id)) this.dormant.set(w.id, { ...w, lastSeenMs: Math.max(w.lastSeenMs, loadedAt) });
+    }
   }
 
   start(id: string, key: WorkspaceKey, catchUpLimitMs: number): WorkspaceState {
@@ -77,6 +82,12 @@ export class StateStore implements StateKeeper {
 
   info() {
     return { lastWriteSuccessMs: this.lastWriteSuccessMs, writeErrors: this.writeErrors };
+  }
+
+  private ownShard(id: string): boolean {
+    const { ordinal, total } = this.opts.shard;
+    const slash = id.indexOf("/");
+    return total <= 1 || (slash > 0 && shardOf(id.slice(0, slash), id.slice(slash + 1), total) === ordinal);
   }
 
   private report(loaded: Loaded): void {

@@ -5,6 +5,7 @@ import { ConfigError } from "../../../src/config/config-error";
 import { Accounting, EndedRelease, accountPoll, initialState, pollSucceeded, Snapshot } from "../../../src/polling/state";
 import { STATE_VERSION, checkStorageDir, decodeState, encodeState, loadStateFile, stateFileName } from "../../../src/polling/state-file";
 import { StateStore } from "../../../src/polling/state-store";
+import { shardOf } from "../../../src/polling/shard";
 import { tempDir } from "../../helpers/exporter-process";
 
 const key = { projectId: "p", workspaceId: "w", name: "analytics", region: "cn-north-4" };
@@ -173,6 +174,23 @@ describe("the state store", () => {
     s.save(live, HOUR, 60_000, true);
     expect(reads).toBe(3);
     expect(s.info()).toEqual({ lastWriteSuccessMs: 60_000, writeErrors: 0 });
+  });
+
+  it("drops at start a workspace that now belongs to another shard, so a move there and back never resumes an old window", () => {
+    const dir = tempDir();
+    const clock = { now: 1_000 };
+    const shard = { ordinal: 0, total: 2 };
+    const ids = ["w0", "w1", "w2", "w3", "w4", "w5"];
+    const mine = ids.find((w) => shardOf("p", w, 2) === 0)!;
+    const theirs = ids.find((w) => shardOf("p", w, 2) === 1)!;
+    // As a run with another --total-shards left it: both workspaces in shard 0's file.
+    new StateStore({ dir, shard, logger: silent, now: () => clock.now }).save(() => new Map([[`p/${mine}`, counted()], [`p/${theirs}`, counted()]]), HOUR, 0, true);
+    const s = new StateStore({ dir, shard, logger: silent, now: () => clock.now });
+    s.save(() => new Map(), HOUR, 0, true);
+    expect(JSON.parse(readFileSync(join(dir, "state-shard-0.json"), "utf8")).workspaces.map((w: { id: string }) => w.id)).toEqual([`p/${mine}`]);
+    expect(accounting(s.start(`p/${mine}`, key, 24 * HOUR))).toEqual(accounting(counted()));
+    const moved = s.start(`p/${theirs}`, key, 24 * HOUR);
+    expect({ failures: moved.failuresTotal, baselined: moved.tracker.baselined, reason: moved.resetReason }).toEqual({ failures: 0, baselined: false, reason: "no_state" });
   });
 
   it("keeps a workspace that went away for stale_after, then prunes it", () => {
