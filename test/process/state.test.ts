@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeployStatus } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { DELIVERY_FAMILIES as D } from "../../src/metrics/delivery";
-import { decodeState } from "../../src/polling/state-file";
+import { StoredWorkspace, decodeState, encodeState } from "../../src/polling/state-file";
+import { emptyHistogram } from "../../src/polling/state";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
@@ -170,31 +171,77 @@ describe("accounting across a restart", () => {
     }
   });
 
-  it("reads a valid file after every one of 15 SIGKILLs at random moments while it writes every poll round", async () => {
+  it("reads a valid file after every one of 16 SIGKILLs, half of them sent the moment a write begins, while it writes every poll round", async () => {
     const dir = join(tempDir(), "state");
     const path = join(dir, "state.json");
+    // Thousands of workspaces kept from an earlier run (dormant until stale_after) make every write
+    // several megabytes, so that a kill sent when the temporary file appears lands inside the write.
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, encodeState(dormantWorkspaces(10_000), Date.now()));
     let last = 0;
-    for (let round = 0; round < 15; round++) {
+    let midWrite = 0;
+    for (let round = 0; round < 16; round++) {
       const exporter = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
-      if (round > 0) {
-        expect(exporter.output()).toContain('"state file loaded"');
-        expect(exporter.output()).not.toContain("unreadable");
-      }
+      expect(exporter.output()).toContain('"state file loaded"');
+      expect(exporter.output()).not.toContain("unreadable");
       await upAgain(exporter);
       if (round % 3 === 0) sim.control.tick();
-      // Several writes (one per 300 ms round), then a kill at a moment unrelated to them.
-      await new Promise((r) => setTimeout(r, 400 + Math.floor(Math.random() * 500)));
+      if (round % 2 === 0) {
+        // Several writes (one per 300 ms round), then a kill at a moment unrelated to them.
+        await new Promise((r) => setTimeout(r, 400 + Math.floor(Math.random() * 500)));
+      } else {
+        await killWhenWriteBegins(exporter, dir, Math.floor(Math.random() * 10));
+      }
       exporter.child.kill("SIGKILL");
       await exporter.exited;
+      if (existsSync(`${path}.tmp`)) midWrite += 1;
       const decoded = decodeState(readFileSync(path, "utf8"));
       expect(decoded.ok).toBe(true);
-      const total = decoded.ok ? decoded.workspaces[0]!.accounting.failuresTotal + decoded.workspaces[0]!.accounting.successesTotal : -1;
+      if (!decoded.ok) return;
+      // Every workspace survives every kill, the dormant ones included.
+      expect(decoded.workspaces).toHaveLength(10_001);
+      const live = decoded.workspaces.find((w) => w.id === `${P}/${W}`)!;
+      const total = live.accounting.failuresTotal + live.accounting.successesTotal;
       expect(total).toBeGreaterThanOrEqual(last);
       last = total;
     }
+    // The kills did land inside writes (each such kill leaves its temporary file behind).
+    expect(midWrite).toBeGreaterThanOrEqual(1);
     expect(readdirSync(dir).filter((f) => f.includes("unreadable"))).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
+
+/** Accounting of `n` workspaces no longer configured, each with releases counted in its window. */
+function dormantWorkspaces(n: number): StoredWorkspace[] {
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${P}/dormant-${i}`,
+    lastSeenMs: now,
+    accounting: {
+      failuresTotal: i,
+      successesTotal: i,
+      reviewWait: emptyHistogram(),
+      tracker: { baselined: true, seen: new Map(Array.from({ length: 20 }, (_, j) => [`failed:package-${j}@${now - j}`, now - j] as [string, number])) },
+      previous: { startedMs: now, releasing: [] },
+    },
+  }));
+}
+
+/** Resolves `delayMs` after the exporter next creates its temporary state file, i.e. inside a write. */
+async function killWhenWriteBegins(exporter: ExporterProcess, dir: string, delayMs: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`no state write within 10s: ${exporter.output()}`));
+    }, 10_000);
+    const watcher = watch(dir, (_event, name) => {
+      if (name !== "state.json.tmp" || !existsSync(join(dir, "state.json.tmp"))) return;
+      watcher.close();
+      clearTimeout(deadline);
+      setTimeout(resolve, delayMs);
+    });
+  });
+}
 
 describe("a write cut short", () => {
   it("leaves the previous file in place: a torn temporary file from a kill is ignored and replaced", async () => {
