@@ -137,7 +137,9 @@ export function checkStorageDir(dir: string): void {
     unlinkSync(probe);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new ConfigError([`--storage.path: cannot write to "${dir}": ${e.code ?? e.message}`]);
+    // mkdir says EEXIST for a path that is a file: say what it is.
+    const what = e.code === "EEXIST" ? "ENOTDIR (it is a file, not a directory)" : (e.code ?? e.message);
+    throw new ConfigError([`--storage.path: cannot write to "${dir}": ${what}`]);
   }
 }
 

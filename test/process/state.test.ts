@@ -319,4 +319,28 @@ describe("an unusable state file or directory", () => {
       expect(result.stderr).toBe(`dataarts-exporter: --storage.path: cannot write to "${dir}": ENOTDIR\n`);
     }
   });
+
+  it("refuses a --storage.path that is a file, saying so in one line, with exit status 2", () => {
+    const file = join(tempDir(), "state.json");
+    writeFileSync(file, "");
+    const result = runCli([`--config.file=${config}`, `--storage.path=${file}`, "--config.check"], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`dataarts-exporter: --storage.path: cannot write to "${file}": ENOTDIR (it is a file, not a directory)\n`);
+  });
+
+  it("moves a state file that is a directory aside with a warning and starts fresh", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.json");
+    mkdirSync(path);
+    const exporter = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
+    try {
+      const text = await upAgain(exporter);
+      const line = exporter.output().split("\n").find((l) => l.includes("state file unreadable"));
+      expect(JSON.parse(line!)).toMatchObject({ level: 40, msg: "state file unreadable; moved aside, starting fresh", path, problem: "cannot be read: EISDIR" });
+      expect(value(text, D.accountingResets, { reason: "unreadable" })).toBe(1);
+      await eventually(async () => existsSync(path) && decodeState(readFileSync(path, "utf8")).ok, "a fresh state file");
+    } finally {
+      await exporter.stop();
+    }
+  });
 });
