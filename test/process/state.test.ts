@@ -291,6 +291,16 @@ describe("an unusable state file or directory", () => {
     ["truncated", '{"format":"dataarts-exporter-state","version":1,"written_at":"2026-11-29T18:00:00.000Z","workspaces":[{"id":"', "not valid JSON (truncated or corrupt)"],
     ["newer-version", '{"format":"dataarts-exporter-state","version":7,"workspaces":[]}', "format version 7 is newer than this exporter's (1)"],
     ["foreign", '{"data":{"resultType":"vector"}}', "not a dataarts-exporter state file"],
+    [
+      "wrong-types",
+      `{"format":"dataarts-exporter-state","version":1,"written_at":"2026-11-29T18:00:00.000Z","workspaces":[{"id":"${P}/${W}","last_seen_ms":1,"failures_total":"12"}]}`,
+      "unexpected content at workspaces.0.failures_total: Invalid input: expected number, received string",
+    ],
+    [
+      "negative-counter",
+      `{"format":"dataarts-exporter-state","version":1,"written_at":"2026-11-29T18:00:00.000Z","workspaces":[{"id":"${P}/${W}","last_seen_ms":1,"failures_total":-3}]}`,
+      "unexpected content at workspaces.0.failures_total: Too small: expected number to be >=0",
+    ],
   ])("moves a %s file aside with a warning and starts fresh", async (_what, content, problem) => {
     const dir = tempDir();
     const path = join(dir, "state.json");
