@@ -191,14 +191,8 @@ export class Section {
     const file = this.string(fileKey);
     if (file === undefined) return undefined;
     if (file === "") return this.fail(fileKey, "must not be empty");
-    let content: string;
-    try {
-      content = this.ctx.readFile(file, MAX_SECRET_BYTES);
-    } catch (error) {
-      return this.fail(fileKey, `cannot read ${file}: ${describeReadError(error)}`);
-    }
-    if (content.length > MAX_SECRET_BYTES) return this.fail(fileKey, `cannot read ${file}: larger than ${MAX_SECRET_BYTES} bytes`);
-    content = content.replace(/[\r\n]+$/, "");
+    const content = this.readFileAt(fileKey, file, MAX_SECRET_BYTES)?.replace(/[\r\n]+$/, "");
+    if (content === undefined) return undefined;
     return content === "" ? this.fail(fileKey, `file ${file} is empty`) : content;
   }
 
@@ -206,6 +200,12 @@ export class Section {
   fileText(key: string, maxBytes: number): { path: string; text: string } | undefined {
     const path = this.text(key);
     if (path === undefined) return undefined;
+    const text = this.readFileAt(key, path, maxBytes);
+    return text === undefined ? undefined : { path, text };
+  }
+
+  /** The text of the file at `path`, named by `key`; undefined when unreadable or over `maxBytes` (reported under `key`). */
+  private readFileAt(key: string, path: string, maxBytes: number): string | undefined {
     let text: string;
     try {
       text = this.ctx.readFile(path, maxBytes);
@@ -213,7 +213,7 @@ export class Section {
       return this.fail(key, `cannot read ${path}: ${describeReadError(error)}`);
     }
     if (text.length > maxBytes) return this.fail(key, `cannot read ${path}: larger than ${maxBytes} bytes`);
-    return { path, text };
+    return text;
   }
 
   private absent(key: string, options: StringOptions): string | undefined {

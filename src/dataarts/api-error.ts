@@ -12,6 +12,8 @@ export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /** Longest piece of service-provided text (error_msg, error_code, request id) kept in an error or a log line. */
 export const MAX_SERVICE_TEXT = 300;
+/** A sane request id is a UUID; a longer one is cut to this. */
+const MAX_REQUEST_ID = 128;
 
 /** `text` cut to `max` characters, saying how many were cut: a service may send megabytes of error message. */
 export function clipServiceText(text: string, max = MAX_SERVICE_TEXT): string {
@@ -29,7 +31,8 @@ export interface ApiErrorDetails {
 
 /**
  * A DataArts (or IAM) request that did not give a usable answer. Carries what an
- * operator needs to chase it with Huawei support, and never a credential.
+ * operator needs to chase it with Huawei support, and never a credential. The request
+ * id is the service's header, cut here so that every error carrying one is bounded.
  */
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -46,7 +49,7 @@ export class ApiError extends Error {
     super(message);
     this.status = details.status;
     this.errorCode = details.errorCode;
-    this.requestId = details.requestId;
+    this.requestId = details.requestId === undefined ? undefined : clipServiceText(details.requestId, MAX_REQUEST_ID);
     this.retryAfterSeconds = details.retryAfterSeconds;
   }
 

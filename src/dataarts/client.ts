@@ -175,7 +175,6 @@ export class DataArtsClient {
     // Whatever the service sends goes into errors and log lines: bounded, however much it sent.
     const errorCode = body.errorCode === undefined ? undefined : clipServiceText(body.errorCode, 64);
     const errorMsg = body.errorMsg === undefined ? undefined : clipServiceText(body.errorMsg.trim());
-    const requestId = response.headers["x-request-id"];
     const retryAfterMs = parseRetryAfter(response.headers["retry-after"], this.options.clock.now());
     const reason = reasonFor(response.status);
     const what = errorCode ? `${errorCode}${errorMsg ? ` (${errorMsg})` : ""}` : "no error code";
@@ -188,7 +187,7 @@ export class DataArtsClient {
     return new ApiError(reason, `HTTP ${response.status}: ${what}${clockCause}`, {
       status: response.status,
       errorCode,
-      requestId: requestId === undefined ? undefined : clipServiceText(requestId, 128),
+      requestId: response.headers["x-request-id"],
       // Gateways send Retry-After with 503 as well as with 429.
       retryAfterSeconds: (reason === "throttled" || reason === "server") && retryAfterMs !== undefined ? retryAfterMs / 1000 : undefined,
     });

@@ -1,4 +1,5 @@
 /** The landing page: links, versions and a table of workspaces with their health. */
+import { escapeLabelValue } from "../metrics/exposition";
 import { WorkspaceState } from "../polling/state";
 
 function escapeHtml(text: string): string {
@@ -16,7 +17,8 @@ export function renderLandingPage(info: LandingInfo, states: WorkspaceState[]): 
   const rows = states
     .map((s) => {
       const last = s.lastSuccessMs === undefined ? "never" : `${Math.round((info.nowMs - s.lastSuccessMs) / 1000)}s ago`;
-      const labels = (s.key.labels ?? []).map(([name, value]) => `${name}="${value}"`).join(", ");
+      // Written as on the metrics' series, so a quote or backslash in a value reads the same in both.
+      const labels = (s.key.labels ?? []).map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(", ");
       const cells = [s.key.projectId, s.key.workspaceId, s.key.name, labels, s.up ? "up" : "down", last];
       return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
     })

@@ -7,15 +7,14 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { analyze } from "../../grafana/src/promql";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { DeployStatus } from "../../src/dataarts/model";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
-import { CLI, eventually, scrape, tempDir, writeConfig } from "../helpers/exporter-process";
-import { Daemon, freePort, startDaemon } from "./processes";
+import { scrape, tempDir } from "../helpers/exporter-process";
+import { Daemons, startStack } from "./running-stack";
 import {
   PROMETHEUS_DIR,
-  Rule,
+  alertReading,
   alertmanagerAlerts,
   dashboardQueries,
   expandDashboardVariables,
@@ -24,7 +23,6 @@ import {
   promRules,
   readRuleFile,
   scrapeJob,
-  writePrometheusConfig,
 } from "./stack";
 
 const PROJECT = "e2e00000000000000000000000000001";
@@ -39,14 +37,6 @@ const SHORT_FOR = "2s";
 /** What Grafana's $__range, $__rate_interval and $__interval become. */
 const WINDOW = "1m";
 
-/** The one alert rule in alerts.yml whose expression reads `metric`: found by what it watches, named as the file names it. */
-function alertReading(metric: string): Rule {
-  const rules = readRuleFile(join(PROMETHEUS_DIR, "alerts.yml"))
-    .groups.flatMap((g) => g.rules)
-    .filter((r) => r.alert && analyze(r.expr).selectors.some((s) => s.metric === metric));
-  if (rules.length !== 1) throw new Error(`expected one alert on ${metric} in alerts.yml, found ${rules.map((r) => r.alert).join(", ") || "none"}`);
-  return rules[0]!;
-}
 const JOB = scrapeJob();
 const awaitingReview = alertReading(F.pendingOldestAge);
 const workspaceDown = alertReading(F.up);
@@ -86,29 +76,12 @@ const drawable = (s: { value: [number, string] }) => Number.isFinite(Number(s.va
 describe("the exporter with a real Prometheus and Alertmanager", () => {
   let dir: string;
   let sim: RunningSimulator;
-  const daemons: Daemon[] = [];
+  const daemons = new Daemons();
+  const { within } = daemons;
   let exporterUrl = "";
   let prometheus = "";
   let alertmanager = "";
   let ruleFiles: string[] = [];
-
-  /** A deadline-bound wait whose failure message carries what every process printed: that is what explains it. */
-  function within<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-    return eventually(async () => {
-      const stopped = daemons.find((d) => !d.running());
-      if (stopped) {
-        // 127: the shell found no such program.
-        const hint = stopped.child.exitCode === 127 ? " (not installed? .ci/run installs Debian's prometheus and prometheus-alertmanager)" : "";
-        throw new Error(`${stopped.name} has stopped with status ${stopped.child.exitCode ?? stopped.child.signalCode}${hint}`);
-      }
-      return check();
-    }, what, ms).catch((err: Error) => {
-      const logs = daemons.map((d) => `--- ${d.name} ---\n${d.output().slice(-3000)}`).join("\n");
-      throw new Error(`${err.message}\n${logs}`);
-    });
-  }
-
-  const ready = (url: string) => async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined);
 
   beforeAll(async () => {
     dir = tempDir();
@@ -123,56 +96,21 @@ describe("the exporter with a real Prometheus and Alertmanager", () => {
       },
       port: 0,
     });
-
-    const exporter = startDaemon(
-      "exporter",
-      process.execPath,
-      [CLI, `--config.file=${writeConfig(dir, exporterConfig(sim.url), "exporter.yml")}`, "--web.listen-address=127.0.0.1:0"],
-      { env: { PATH: process.env.PATH ?? "", SIM_AK: SIM_CREDENTIALS.accessKey, SIM_SK: SIM_CREDENTIALS.secretKey } },
-    );
-    daemons.push(exporter);
-    // Port 0 and the address it logs: no free-port race for the one program that can report its own.
-    exporterUrl = await within("the exporter to start", 15_000, async () => {
-      const line = exporter.output().split("\n").find((l) => l.includes('"exporter started"'));
-      return line ? (JSON.parse(line) as { address: string }).address : undefined;
-    });
-
-    const [amPort, promPort] = [await freePort(), await freePort()];
-    alertmanager = `http://127.0.0.1:${amPort}`;
-    daemons.push(
-      startDaemon("alertmanager", "prometheus-alertmanager", [
-        `--config.file=${join(PROMETHEUS_DIR, "alertmanager.yml")}`,
-        `--storage.path=${join(dir, "alertmanager")}`,
-        `--web.listen-address=127.0.0.1:${amPort}`,
-        // No cluster: a single Alertmanager, and no gossip port to collide on.
-        "--cluster.listen-address=",
-      ]),
-    );
-
-    const written = writePrometheusConfig({
+    const stack = await startStack(daemons, {
       dir,
-      exporterTarget: new URL(exporterUrl).host,
-      alertmanagerTarget: `127.0.0.1:${amPort}`,
+      exporterConfig: exporterConfig(sim.url),
+      exporterEnv: { SIM_AK: SIM_CREDENTIALS.accessKey, SIM_SK: SIM_CREDENTIALS.secretKey },
+      alertmanagerConfig: join(PROMETHEUS_DIR, "alertmanager.yml"),
       interval: INTERVAL,
       forDuration: SHORT_FOR,
     });
-    expect(written.job).toBe(JOB);
-    ruleFiles = written.ruleFiles;
-    prometheus = `http://127.0.0.1:${promPort}`;
-    daemons.push(
-      startDaemon("prometheus", "prometheus", [
-        `--config.file=${written.configFile}`,
-        `--storage.tsdb.path=${join(dir, "prometheus")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ]),
-    );
-
-    await within("Alertmanager to be ready", 30_000, ready(alertmanager));
-    await within("Prometheus to be ready", 30_000, ready(prometheus));
+    ({ exporterUrl, prometheus, alertmanager } = stack);
+    expect(stack.prometheusConfig.job).toBe(JOB);
+    ruleFiles = stack.prometheusConfig.ruleFiles;
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all(daemons.map((d) => d.stop()));
+    await daemons.stop();
     await sim?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);

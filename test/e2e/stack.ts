@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseDocument, YAMLMap, YAMLSeq } from "yaml";
+import { analyze } from "../../grafana/src/promql";
 
 export const ROOT = join(__dirname, "../..");
 export const PROMETHEUS_DIR = join(ROOT, "prometheus");
@@ -80,6 +81,15 @@ export function scrapeJob(): string {
 
 export function readRuleFile(path: string): RuleFile {
   return parse(readFileSync(path, "utf8")) as RuleFile;
+}
+
+/** The one alert rule in alerts.yml whose expression reads `metric`: found by what it watches, named as the file names it. */
+export function alertReading(metric: string): Rule {
+  const rules = readRuleFile(join(PROMETHEUS_DIR, "alerts.yml"))
+    .groups.flatMap((g) => g.rules)
+    .filter((r) => r.alert && analyze(r.expr).selectors.some((s) => s.metric === metric));
+  if (rules.length !== 1) throw new Error(`expected one alert on ${metric} in alerts.yml, found ${rules.map((r) => r.alert).join(", ") || "none"}`);
+  return rules[0]!;
 }
 
 export interface DashboardQuery {
@@ -183,9 +193,10 @@ export async function promRules(prometheus: string): Promise<LoadedRuleGroup[]> 
 }
 
 export interface AlertmanagerAlert {
+  fingerprint: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  status: { state: string };
+  status: { state: string; inhibitedBy: string[] };
 }
 
 /** The alerts Alertmanager holds, through its v2 API. */

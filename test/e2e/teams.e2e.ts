@@ -10,13 +10,12 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { parseDocument, YAMLMap, YAMLSeq } from "yaml";
-import { analyze } from "../../grafana/src/promql";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
-import { CLI, eventually, scrape, tempDir, writeConfig } from "../helpers/exporter-process";
+import { scrape, tempDir } from "../helpers/exporter-process";
 import { family } from "../helpers/promtool";
-import { Daemon, freePort, startDaemon } from "./processes";
-import { PROMETHEUS_DIR, Rule, readRuleFile, writePrometheusConfig } from "./stack";
+import { Daemons, startStack } from "./running-stack";
+import { PROMETHEUS_DIR, alertReading, alertmanagerAlerts } from "./stack";
 
 const PROJECT = "7ea70000000000000000000000000001";
 /** Three teams as in docs/teams.md: two own a workspace each, the platform team gets what no team claims. */
@@ -33,13 +32,6 @@ const SHORT_FOR = "2s";
 /** How long after the test adds them the inhibition pair's backlogs cross the threshold: time for the workspace to go down first. */
 const CROSSING_MS = 25_000;
 
-function alertReading(metric: string): Rule {
-  const rules = readRuleFile(join(PROMETHEUS_DIR, "alerts.yml"))
-    .groups.flatMap((g) => g.rules)
-    .filter((r) => r.alert && analyze(r.expr).selectors.some((s) => s.metric === metric));
-  if (rules.length !== 1) throw new Error(`expected one alert on ${metric} in alerts.yml, found ${rules.map((r) => r.alert).join(", ") || "none"}`);
-  return rules[0]!;
-}
 const AWAITING = alertReading(F.pendingOldestAge).alert!;
 const DOWN = alertReading(F.up).alert!;
 const thresholdMs = Number(/>\s*(\d+)/.exec(alertReading(F.pendingOldestAge).expr)?.[1]) * 1000;
@@ -107,32 +99,15 @@ function writeAlertmanagerConfig(dir: string, sinkUrl: string): { file: string; 
   return { file, receivers: receivers.map((r) => String(r.get("name"))) };
 }
 
-interface AmAlert {
-  fingerprint: string;
-  labels: Record<string, string>;
-  status: { state: string; inhibitedBy: string[] };
-}
-
 describe("alerts routed by the team label of the workspace", () => {
   let dir: string;
   let sim: RunningSimulator;
   let sink: Awaited<ReturnType<typeof startSink>>;
-  const daemons: Daemon[] = [];
+  const daemons = new Daemons();
+  const { within } = daemons;
   let exporterUrl = "";
   let alertmanager = "";
   let receivers: string[] = [];
-
-  function within<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-    return eventually(async () => {
-      const stopped = daemons.find((d) => !d.running());
-      if (stopped) throw new Error(`${stopped.name} has stopped with status ${stopped.child.exitCode ?? stopped.child.signalCode}`);
-      return check();
-    }, what, ms).catch((err: Error) => {
-      const logs = daemons.map((d) => `--- ${d.name} ---\n${d.output().slice(-3000)}`).join("\n");
-      throw new Error(`${err.message}\n${logs}`);
-    });
-  }
-  const ready = (url: string) => async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined);
 
   /** Firing alerts the sink got, as receiver → "alertname workspace" entries, for one alert name. */
   function delivered(alertname: string): Record<string, string[]> {
@@ -146,10 +121,7 @@ describe("alerts routed by the team label of the workspace", () => {
     return out;
   }
 
-  async function amAlerts(alertname: string): Promise<AmAlert[]> {
-    const res = await fetch(`${alertmanager}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alertname}"`)}`);
-    return (await res.json()) as AmAlert[];
-  }
+  const amAlerts = (alertname: string) => alertmanagerAlerts(alertmanager, alertname);
 
   beforeAll(async () => {
     dir = tempDir();
@@ -158,50 +130,20 @@ describe("alerts routed by the team label of the workspace", () => {
       scenario: { projects: [{ projectId: PROJECT, workspaces: WORKSPACES.map((w, i) => ({ id: w.id, name: w.name, packages: packagesOf(w.id, i + 1) })) }] },
       port: 0,
     });
-    const exporter = startDaemon(
-      "exporter",
-      process.execPath,
-      [CLI, `--config.file=${writeConfig(dir, exporterConfig(sim.url), "exporter.yml")}`, "--web.listen-address=127.0.0.1:0"],
-      { env: { PATH: process.env.PATH ?? "", SIM_STATIC: SIM_CREDENTIALS.staticToken } },
-    );
-    daemons.push(exporter);
-    exporterUrl = await within("the exporter to start", 15_000, async () => {
-      const line = exporter.output().split("\n").find((l) => l.includes('"exporter started"'));
-      return line ? (JSON.parse(line) as { address: string }).address : undefined;
-    });
-
-    const [amPort, promPort] = [await freePort(), await freePort()];
-    alertmanager = `http://127.0.0.1:${amPort}`;
     const am = writeAlertmanagerConfig(dir, sink.url);
     receivers = am.receivers;
-    daemons.push(
-      startDaemon("alertmanager", "prometheus-alertmanager", [
-        `--config.file=${am.file}`,
-        `--storage.path=${join(dir, "alertmanager")}`,
-        `--web.listen-address=127.0.0.1:${amPort}`,
-        "--cluster.listen-address=",
-      ]),
-    );
-    const prom = writePrometheusConfig({
+    ({ exporterUrl, alertmanager } = await startStack(daemons, {
       dir,
-      exporterTarget: new URL(exporterUrl).host,
-      alertmanagerTarget: `127.0.0.1:${amPort}`,
+      exporterConfig: exporterConfig(sim.url),
+      exporterEnv: { SIM_STATIC: SIM_CREDENTIALS.staticToken },
+      alertmanagerConfig: am.file,
       interval: INTERVAL,
       forDuration: SHORT_FOR,
-    });
-    daemons.push(
-      startDaemon("prometheus", "prometheus", [
-        `--config.file=${prom.configFile}`,
-        `--storage.tsdb.path=${join(dir, "prometheus")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ]),
-    );
-    await within("Alertmanager to be ready", 30_000, ready(alertmanager));
-    await within("Prometheus to be ready", 30_000, ready(`http://127.0.0.1:${promPort}`));
+    }));
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all(daemons.map((d) => d.stop()));
+    await daemons.stop();
     await sim?.close();
     await new Promise((resolve) => sink?.server.close(resolve));
     if (dir) rmSync(dir, { recursive: true, force: true });

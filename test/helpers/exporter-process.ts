@@ -68,10 +68,18 @@ export async function startExporter(args: string[], env: Record<string, string> 
   };
 }
 
-/** Runs the CLI to completion (for --config.check, --help, bad flags). */
+/**
+ * Runs the CLI to completion (for --config.check, --help, bad flags). A hang is killed after
+ * 20 s (`signal` is then SIGKILL) and fails the test that way, not by the jest timeout above it.
+ */
 export function runCli(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 20_000,
+    killSignal: "SIGKILL",
+  });
+  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 export async function scrape(url: string, path = "/metrics"): Promise<string> {

@@ -1,4 +1,5 @@
 import type { AuthConfig } from "../../src/config/config";
+import { ApiError } from "../../src/dataarts/api-error";
 import { DataArtsClient, RequestEvent } from "../../src/dataarts/client";
 import { createClient } from "../../src/dataarts/client-factory";
 import { DEFAULT_RETRY, RetryPolicy } from "../../src/dataarts/retry";
@@ -21,6 +22,20 @@ export function packages(counts: Parameters<typeof generatePackages>[0]["counts"
 
 export type AuthKind = "aksk" | "password" | "token";
 
+/** A retry policy of one attempt: the first failure is the answer. */
+export const NO_RETRY = { maxAttempts: 1 };
+
+/** The ApiError `promise` fails with; anything else (success included) fails the test. */
+export async function failureOf(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw new Error(`expected an ApiError, got ${String(err)}`);
+  }
+  throw new Error("expected the call to fail");
+}
+
 export interface TestClient {
   client: DataArtsClient;
   clock: FakeClock;
@@ -33,7 +48,7 @@ export interface TestClient {
  * sleeps without waiting.
  */
 export function clientFor(
-  sim: RunningSimulator,
+  sim: Pick<RunningSimulator, "url">,
   options: { auth?: AuthKind; timeoutMs?: number; retry?: Partial<RetryPolicy>; secretKey?: string; securityToken?: string; token?: string } = {},
 ): TestClient {
   const clock = new FakeClock(Date.now());

@@ -2,19 +2,7 @@ import { ApiError } from "../../src/dataarts/api-error";
 import { DeployStatus } from "../../src/dataarts/model";
 import { ReleasePackagePager } from "../../src/dataarts/paging";
 import { Fault, SIM_CREDENTIALS, startSimulator } from "../../src/simulator";
-import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
-
-const NO_RETRY = { maxAttempts: 1 };
-
-async function failureOf(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw new Error(`expected an ApiError, got ${String(err)}`);
-  }
-  throw new Error("expected the call to fail");
-}
+import { NO_RETRY, PROJECT, WS, clientFor, failureOf, oneWorkspace, packages, withSim } from "../helpers/sim";
 
 describe("the API client against the simulator", () => {
   it("queries release packages with AK/SK signing and reads total and data", async () => {

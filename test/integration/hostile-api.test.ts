@@ -1,24 +1,14 @@
-import { ApiError } from "../../src/dataarts/api-error";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { DeployStatus, ReleasePackage } from "../../src/dataarts/model";
 import { ReleasePackagePager } from "../../src/dataarts/paging";
 import { pollWorkspace } from "../../src/polling/poller";
-import { parseWorkspacePage } from "../../src/dataarts/response";
+import { parseReleasePackagePage, parseWorkspacePage } from "../../src/dataarts/response";
 import { EXPIRED_TOKEN_BACKOFF_MS } from "../../src/dataarts/token";
 import { startSimulator } from "../../src/simulator";
-import { PROJECT, WS, clientFor, oneWorkspace, packages, withSim } from "../helpers/sim";
+import { NO_RETRY, PROJECT, WS, clientFor, failureOf, oneWorkspace, packages, withSim } from "../helpers/sim";
 
-const NO_RETRY = { maxAttempts: 1 };
 const DAY = 86_400_000;
-
-async function failureOf(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw new Error(`expected an ApiError, got ${String(err)}`);
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("a service answering what the API page allows but the client did not expect", () => {
   it("reads packages whose optional fields are all null, as a pending package without a deployer has", async () => {
@@ -50,6 +40,11 @@ describe("a service answering what the API page allows but the client did not ex
       const { client } = clientFor(sim, { retry: NO_RETRY });
       expect(await failureOf(client.queryReleasePackages(WS, {}))).toMatchObject({ reason: "invalid_response" });
     });
+  });
+
+  it("reads a package whose deploy_timestamp is null, as a pending one without a release has, as not released", () => {
+    const body = JSON.stringify({ total: 1, data: [{ package_id: 7, apply_timestamp: 1_700_000_000_000, deploy_status: DeployStatus.pendingReview, deploy_timestamp: null }] });
+    expect(parseReleasePackagePage(body).data[0]).toMatchObject({ package_id: "7", deploy_timestamp: 0 });
   });
 
   it("reads a listed workspace without a name as one named by its id", () => {
@@ -99,6 +94,38 @@ describe("a huge error message", () => {
       expect(err.message).toMatch(/^HTTP 400: DLF\.3051 \(bad\. bad\. /);
       // 5 000 000 characters less the trailing space trimmed, less the 300 kept.
       expect(err.message).toContain(`(${5_000_000 - 1 - 300} more characters cut)`);
+      expect(JSON.stringify(err.toLog()).length).toBeLessThan(600);
+    });
+  });
+});
+
+describe("a huge X-Request-Id", () => {
+  /** A service that sends a 10 000-character request id with every answer: `status` and `body` by path. */
+  async function withService<T>(answers: Record<string, [number, string]>, fn: (url: string) => Promise<T>): Promise<T> {
+    const server = createServer((req, res) => {
+      const [status, body] = answers[new URL(req.url ?? "/", "http://x").pathname.split("/").pop()!] ?? [404, ""];
+      res.writeHead(status, { "Content-Type": "application/json", "X-Request-Id": "r".repeat(10_000) });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it.each([
+    ["an error status", "token", [503, '{"error_code":"DLF.0100"}'], "server"],
+    ["a body that is not JSON", "token", [200, "<html>"], "invalid_response"],
+    ["a body of the wrong shape", "token", [200, '{"data":1}'], "invalid_response"],
+    ["an IAM answer without a token", "password", [201, "{}"], "invalid_response"],
+  ] as const)("is cut in the error of %s, as the service's other texts are", async (_what, auth, answer, reason) => {
+    await withService({ "release-packages": [...answer], tokens: [...answer] }, async (url) => {
+      const { client } = clientFor({ url }, { auth, retry: NO_RETRY });
+      const err = await failureOf(client.queryReleasePackages(WS, {}));
+      expect(err.reason).toBe(reason);
+      expect(err.requestId).toMatch(/^r{128}… \(9872 more characters cut\)$/);
       expect(JSON.stringify(err.toLog()).length).toBeLessThan(600);
     });
   });
@@ -160,7 +187,7 @@ describe("an IAM token whose expires_at has already passed", () => {
   });
 });
 
-describe("timestamps that are not Unix milliseconds", () => {
+describe("timestamps that are not Unix milliseconds (0, seconds, microseconds)", () => {
   const now = Date.now();
   const real = (id: string, ageMs: number, status: number = DeployStatus.pendingReview): ReleasePackage => ({
     package_id: id,
@@ -173,9 +200,10 @@ describe("timestamps that are not Unix milliseconds", () => {
   const zero: ReleasePackage = { ...real("z", 0), apply_timestamp: 0 };
   const inSeconds: ReleasePackage = { ...real("s", 0), apply_timestamp: Math.floor((now - 7 * DAY) / 1000) };
   const releasingInSeconds: ReleasePackage = { ...real("r", 0, DeployStatus.releasing), deploy_timestamp: Math.floor((now - DAY) / 1000) };
+  const inMicroseconds: ReleasePackage = { ...real("u", 0), apply_timestamp: (now - 2 * DAY) * 1000 };
 
   it.each([0, 5])("are left out of the ages while the poll succeeds (per-package series limit %i)", async (seriesLimit) => {
-    const pkgs = [zero, inSeconds, releasingInSeconds, real("a", 3_600_000), real("b", 60_000), real("c", 7_200_000, DeployStatus.releasing)];
+    const pkgs = [zero, inSeconds, inMicroseconds, releasingInSeconds, real("a", 3_600_000), real("b", 60_000), real("c", 7_200_000, DeployStatus.releasing)];
     await withSim(oneWorkspace(pkgs), async (sim) => {
       const { client } = clientFor(sim);
       const skipped: string[] = [];
@@ -187,12 +215,12 @@ describe("timestamps that are not Unix milliseconds", () => {
         now,
         onImplausible: (e) => skipped.push(`${e.packageId}:${e.field}`),
       });
-      expect(snapshot.data.counts.pending_review).toBe(4);
+      expect(snapshot.data.counts.pending_review).toBe(5);
       expect(snapshot.data.oldestPendingApplyMs).toBe(now - 3_600_000);
       expect(snapshot.data.oldestReleasingStartMs).toBe(now - 7_200_000 + 1000);
       expect(snapshot.data.pending.map((p) => p.id)).toEqual(seriesLimit > 0 ? ["a", "b"] : []);
-      // Without series only the oldest pending package is fetched (then the oldest from 2000 on), so "s" goes unseen.
-      const seen = seriesLimit > 0 ? ["z:apply_timestamp", "s:apply_timestamp"] : ["z:apply_timestamp"];
+      // Without series only the oldest pending package is fetched (then the oldest from 2000 on), so "s" and "u" go unseen.
+      const seen = seriesLimit > 0 ? ["z:apply_timestamp", "s:apply_timestamp", "u:apply_timestamp"] : ["z:apply_timestamp"];
       expect(new Set(skipped)).toEqual(new Set([...seen, "r:deploy_timestamp"]));
     });
   });

@@ -8,7 +8,7 @@ import { DeployStatus, ReleasePackage } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { expectedFrom } from "../helpers/expected";
-import { CLI, ExporterProcess, eventually, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
+import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
 
 const P = "11111111111111111111111111111111";
@@ -102,18 +102,10 @@ function aliasBomb(base: string): string {
 /** One auth line per secret key name, each missing its space: `password:Hunter2-...`, `password=Hunter2-...`. */
 const TYPO_LINES = SECRET_KEYS.flatMap((key) => [":", "="].map((sep) => `${key}${sep}${typoSecret(key, sep)}:`));
 
-/**
- * `--config.check` through the real CLI. A hang is killed after 20 s and fails the test;
- * the jest timeout is above that, so the failure is this one and not a timeout.
- */
+/** `--config.check` through the real CLI (a hang is killed, see runCli), with stderr's lines. */
 function configCheck(configFile: string) {
-  const result = spawnSync(process.execPath, [CLI, `--config.file=${configFile}`, "--config.check"], {
-    env: { PATH: process.env.PATH ?? "" },
-    encoding: "utf8",
-    timeout: 20_000,
-    killSignal: "SIGKILL",
-  });
-  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr, lines: result.stderr.split("\n").filter(Boolean) };
+  const result = runCli([`--config.file=${configFile}`, "--config.check"]);
+  return { ...result, lines: result.stderr.split("\n").filter(Boolean) };
 }
 
 describe("--config.check on hostile files", () => {

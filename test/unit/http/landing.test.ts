@@ -17,10 +17,12 @@ describe("the landing page's workspace table", () => {
     );
   });
 
-  it("escapes label values", () => {
+  it("escapes label values for HTML, after writing them as the exposition format does", () => {
     const html = page({ team: '<img src=x onerror="alert(1)">' });
     expect(html).not.toContain("<img");
-    expect(row(html)).toContain("team=&#34;&#60;img src=x onerror=&#34;alert(1)&#34;&#62;&#34;");
+    // The value's own quotes stay backslash-escaped, as on the series: the label's closing quote is the last one.
+    expect(row(html)).toContain("team=&#34;&#60;img src=x onerror=\\&#34;alert(1)\\&#34;&#62;&#34;");
+    expect(row(page({ path: "C:\\dir" }))).toContain("path=&#34;C:\\\\dir&#34;");
   });
 
   it("leaves the cell empty for a workspace without labels", () => {

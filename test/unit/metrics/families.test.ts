@@ -1,17 +1,9 @@
 import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../src/metrics/families";
 import { WorkspaceData, WorkspaceState, initialState, limitPendingSeries, pollFailed, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
+import { INFO as info, NOW } from "./fixtures";
 
-const info = {
-  version: "1.2.3",
-  revision: "abc",
-  nodejsVersion: "v20.0.0",
-  reloadSuccessful: true,
-  lastReloadSuccessMs: 1_700_000_000_000,
-  shard: { ordinal: 0, total: 1 },
-};
 const key = (workspaceId: string, name = workspaceId) => ({ projectId: "p1", workspaceId, name, region: "cn-north-4" });
-const NOW = 1_800_000_000_000;
 
 function polled(workspaceId: string, overrides: Partial<WorkspaceData> = {}): WorkspaceState {
   const data: WorkspaceData = {

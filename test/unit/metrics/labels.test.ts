@@ -3,16 +3,7 @@ import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../
 import { ClockSkewMetrics } from "../../../src/metrics/clock-skew";
 import { WorkspaceData, WorkspaceKey, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
-
-const info = {
-  version: "1.2.3",
-  revision: "abc",
-  nodejsVersion: "v20.0.0",
-  reloadSuccessful: true,
-  lastReloadSuccessMs: 1_700_000_000_000,
-  shard: { ordinal: 0, total: 1 },
-};
-const NOW = 1_800_000_000_000;
+import { INFO as info, NOW } from "./fixtures";
 
 const FINANCE = mergeLabels({ team: "finance-data", cost_center: "4711" });
 const IOT = mergeLabels({ team: "iot" });

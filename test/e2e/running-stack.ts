@@ -1,0 +1,112 @@
+/**
+ * The running stack every end-to-end file starts: the exporter process, Debian's
+ * Alertmanager and Prometheus on loopback, and deadline-bound waits that fail with
+ * what each of them printed.
+ */
+import { join } from "node:path";
+import { CLI, eventually, writeConfig } from "../helpers/exporter-process";
+import { Daemon, freePort, startDaemon } from "./processes";
+import { writePrometheusConfig } from "./stack";
+
+/** The daemons one test file started, and waits on real events that fail with their output. */
+export class Daemons {
+  private readonly list: Daemon[] = [];
+
+  add(daemon: Daemon): Daemon {
+    this.list.push(daemon);
+    return daemon;
+  }
+
+  /** A deadline-bound wait whose failure message carries what every process printed: that is what explains it. */
+  readonly within = <T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> =>
+    eventually(async () => {
+      const stopped = this.list.find((d) => !d.running());
+      if (stopped) {
+        // 127: the shell found no such program.
+        const hint = stopped.child.exitCode === 127 ? " (not installed? .ci/run installs Debian's prometheus and prometheus-alertmanager)" : "";
+        throw new Error(`${stopped.name} has stopped with status ${stopped.child.exitCode ?? stopped.child.signalCode}${hint}`);
+      }
+      return check();
+    }, what, ms).catch((err: Error) => {
+      const logs = this.list.map((d) => `--- ${d.name} ---\n${d.output().slice(-3000)}`).join("\n");
+      throw new Error(`${err.message}\n${logs}`);
+    });
+
+  /** Waits for `url`'s /-/ready to answer 200 (Prometheus and Alertmanager both have one). */
+  ready(what: string, url: string): Promise<true> {
+    return this.within(`${what} to be ready`, 30_000, async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined));
+  }
+
+  stop(): Promise<void[]> {
+    return Promise.all(this.list.map((d) => d.stop()));
+  }
+}
+
+export interface StackOptions {
+  /** Temporary directory for configs and the daemons' data. */
+  dir: string;
+  /** The exporter's config.yml text, and the environment it reads (`${VAR}`). */
+  exporterConfig: string;
+  exporterEnv: Record<string, string>;
+  /** The Alertmanager config file to load. */
+  alertmanagerConfig: string;
+  /** Scrape, evaluation (and the config's poll) interval, and what every rule's `for` becomes. */
+  interval: string;
+  forDuration: string;
+}
+
+export interface RunningStack {
+  exporterUrl: string;
+  prometheus: string;
+  alertmanager: string;
+  /** What writePrometheusConfig wrote: the scrape job's name and the rule files loaded. */
+  prometheusConfig: ReturnType<typeof writePrometheusConfig>;
+}
+
+/** Starts the exporter, then Alertmanager and Prometheus (scraping it, alerting to it), and waits until all three are up. */
+export async function startStack(daemons: Daemons, options: StackOptions): Promise<RunningStack> {
+  const { dir } = options;
+  const exporter = daemons.add(
+    startDaemon(
+      "exporter",
+      process.execPath,
+      [CLI, `--config.file=${writeConfig(dir, options.exporterConfig, "exporter.yml")}`, "--web.listen-address=127.0.0.1:0"],
+      { env: { PATH: process.env.PATH ?? "", ...options.exporterEnv } },
+    ),
+  );
+  // Port 0 and the address it logs: no free-port race for the one program that can report its own.
+  const exporterUrl = await daemons.within("the exporter to start", 15_000, async () => {
+    const line = exporter.output().split("\n").find((l) => l.includes('"exporter started"'));
+    return line ? (JSON.parse(line) as { address: string }).address : undefined;
+  });
+
+  const [amPort, promPort] = [await freePort(), await freePort()];
+  daemons.add(
+    startDaemon("alertmanager", "prometheus-alertmanager", [
+      `--config.file=${options.alertmanagerConfig}`,
+      `--storage.path=${join(dir, "alertmanager")}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      // No cluster: a single Alertmanager, and no gossip port to collide on.
+      "--cluster.listen-address=",
+    ]),
+  );
+  const prometheusConfig = writePrometheusConfig({
+    dir,
+    exporterTarget: new URL(exporterUrl).host,
+    alertmanagerTarget: `127.0.0.1:${amPort}`,
+    interval: options.interval,
+    forDuration: options.forDuration,
+  });
+  daemons.add(
+    startDaemon("prometheus", "prometheus", [
+      `--config.file=${prometheusConfig.configFile}`,
+      `--storage.tsdb.path=${join(dir, "prometheus")}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ]),
+  );
+  const alertmanager = `http://127.0.0.1:${amPort}`;
+  const prometheus = `http://127.0.0.1:${promPort}`;
+  await daemons.ready("Alertmanager", alertmanager);
+  await daemons.ready("Prometheus", prometheus);
+  return { exporterUrl, prometheus, alertmanager, prometheusConfig };
+}
