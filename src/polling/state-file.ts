@@ -1,5 +1,5 @@
 /** The accounting kept across restarts under --storage.path: file format, crash-safe writes, unreadable files set aside. */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
@@ -171,6 +171,8 @@ export type Loaded =
 export function loadStateFile(path: string, nowMs: number): Loaded {
   let text: string;
   try {
+    // A directory, or a FIFO that reading would wait on forever, is set aside unread.
+    if (!statSync(path).isFile()) return setAside(path, nowMs, "not a regular file");
     text = readFileSync(path, "utf8");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -346,7 +346,7 @@ describe("an unusable state file or directory", () => {
     try {
       const text = await upAgain(exporter);
       const line = exporter.output().split("\n").find((l) => l.includes("state file unreadable"));
-      expect(JSON.parse(line!)).toMatchObject({ level: 40, msg: "state file unreadable; moved aside, starting fresh", path, problem: "cannot be read: EISDIR" });
+      expect(JSON.parse(line!)).toMatchObject({ level: 40, msg: "state file unreadable; moved aside, starting fresh", path, problem: "not a regular file" });
       expect(value(text, D.accountingResets, { reason: "unreadable" })).toBe(1);
       await eventually(async () => existsSync(path) && decodeState(readFileSync(path, "utf8")).ok, "a fresh state file");
     } finally {

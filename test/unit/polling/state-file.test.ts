@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
@@ -122,6 +123,15 @@ describe("loading a state file", () => {
     expect(loaded).toEqual({ kind: "unreadable", problem: "not valid JSON (truncated or corrupt)", movedTo: `${path}.unreadable-20261129T183005Z` });
     expect(existsSync(path)).toBe(false);
     expect(readFileSync(`${path}.unreadable-20261129T183005Z`, "utf8")).toBe("{ torn");
+  });
+
+  it("moves a FIFO in the file's place aside without reading it, which would wait forever", () => {
+    const dir = tempDir();
+    const path = join(dir, "state.json");
+    execFileSync("mkfifo", [path]);
+    const loaded = loadStateFile(path, Date.UTC(2026, 10, 29, 18, 30, 5));
+    expect(loaded).toEqual({ kind: "unreadable", problem: "not a regular file", movedTo: `${path}.unreadable-20261129T183005Z` });
+    expect(existsSync(path)).toBe(false);
   });
 
   it("treats a missing file as no state", () => {
