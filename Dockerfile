@@ -41,7 +41,12 @@ VOLUME /app/data
 USER 1000:1000
 EXPOSE 19918
 # Slim images have no curl: ask Node. Assumes the default --web.listen-address.
+# Plain HTTP, else HTTPS (with --web.config.file TLS): /-/healthy needs no credentials,
+# and the check is whether the process answers, not who signed its certificate.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "require('http').get('http://127.0.0.1:19918/-/healthy', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
+  CMD ["node", "-e", "const get = (m, u) => new Promise((ok) => require(m).get(u, { rejectUnauthorized: false }, (r) => ok(r.statusCode === 200)).on('error', () => ok(false))); get('http', 'http://127.0.0.1:19918/-/healthy').then((h) => h || get('https', 'https://127.0.0.1:19918/-/healthy')).then((h) => process.exit(h ? 0 : 1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["--config.file=/etc/dataarts-exporter/config.yml", "--storage.path=/app/data"]
+# TLS and basic auth (off by default; docs/web-config.md): mount a web config and its
+# certificates, e.g. -v $PWD/web:/etc/dataarts-exporter/web:ro, and add to the command
+#   --web.config.file=/etc/dataarts-exporter/web/web.yml

@@ -89,7 +89,7 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
 
 async function scrapeCost(workspaces: number, series: number) {
   const states = fakeStates(workspaces, series);
-  const info = { version: "bench", revision: "bench", nodejsVersion: process.version, reloadSuccessful: true, lastReloadSuccessMs: Date.now(), shard: { ordinal: 0, total: 1 } };
+  const info = { version: "bench", revision: "bench", branch: "bench", platform: "bench", nodejsVersion: process.version, reloadSuccessful: true, lastReloadSuccessMs: Date.now(), shard: { ordinal: 0, total: 1 } };
   const cache = new ScrapeCache({ polled: () => renderPolled(states, info), live: () => renderAges(states, Date.now()) });
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   gc();

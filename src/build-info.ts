@@ -1,10 +1,14 @@
-/** The version and git revision this build reports (package.json and dist/build-info.json). */
+/** The version, git revision and branch this build reports (package.json and dist/build-info.json), and the platform it runs on. */
 import { readFileSync } from "node:fs";
+import { arch, platform } from "node:os";
 import { join } from "node:path";
 
 export interface BuildInfo {
   version: string;
   revision: string;
+  branch: string;
+  /** `linux/x64`: Node's names for the OS and CPU, as Go exporters report goos/goarch. */
+  platform: string;
 }
 
 /** Version from package.json, revision written at build time (`unknown` outside a git checkout). */
@@ -21,5 +25,7 @@ export function readBuildInfo(distDir: string): BuildInfo {
   return {
     version: typeof pkg.version === "string" ? pkg.version : "unknown",
     revision: typeof built.revision === "string" ? built.revision : "unknown",
+    branch: typeof built.branch === "string" ? built.branch : "unknown",
+    platform: `${platform()}/${arch()}`,
   };
 }

@@ -7,12 +7,15 @@ import { Flags, USAGE, parseFlags } from "./flags";
 import { createLogger } from "./logger";
 import { readBuildInfo } from "./build-info";
 import { run } from "./run";
+import { WebConfigError } from "./http/web-config";
+import { WebConfigSource } from "./http/web-config-source";
 import { checkStorageDir } from "./polling/state-file";
 import { checkApi } from "./api-check";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
+const WEB_FILE_MAX_BYTES = 1024 * 1024;
 
 const sources = { env: process.env, readFile: readBoundedFile };
 
@@ -34,10 +37,12 @@ async function main(): Promise<void> {
   }
   // Before anything starts: a state directory that takes no writes would lose counts silently.
   if (flags.storagePath !== undefined) checkStorageDir(flags.storagePath);
-  if (flags.demo) return startInDemo(flags, build);
+  const webConfig = readWebConfig(flags);
+  if (flags.demo) return startInDemo(flags, build, webConfig);
   const config = loadConfig(flags.configFile, sources);
   if (flags.configCheck) {
     process.stdout.write(`${flags.configFile}: valid (${config.projects.length} project(s))\n`);
+    if (webConfig) process.stdout.write(`${webConfig.path}: valid\n`);
     return;
   }
   if (flags.apiCheck) {
@@ -46,15 +51,22 @@ async function main(): Promise<void> {
     process.stdout.write(output, () => process.exit(failed ? EXIT_FAILURE : EXIT_OK));
     return;
   }
-  await serve(flags, config, () => loadConfig(flags.configFile, sources), build);
+  await serve(flags, webConfig, config, () => loadConfig(flags.configFile, sources), build);
 }
 
-async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>) {
+/** Read once before starting: a bad web config must stop the start, not serve without protection. */
+function readWebConfig(flags: Flags): WebConfigSource | undefined {
+  if (flags.webConfigFile === undefined) return undefined;
+  // Regular files of at most 1 MiB, like the config's PEM files: /dev/zero or a FIFO is refused, not read.
+  return new WebConfigSource(flags.webConfigFile, (path) => Buffer.from(readBoundedFile(path, WEB_FILE_MAX_BYTES)), () => Date.now());
+}
+
+async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>, webConfig: WebConfigSource | undefined) {
   // Loaded only when asked: a production start never loads the simulator.
   const { startDemo } = await import("./demo.js");
   const demo = await startDemo();
   // The demo's simulator is on loopback: a proxy from the environment must not stand in between.
-  const url = await serve(flags, demo.config, () => demo.config, build, demo.stop, {});
+  const url = await serve(flags, webConfig, demo.config, () => demo.config, build, demo.stop, {});
   process.stdout.write(
     `\nDemo running: the exporter polls the built-in simulator (${demo.simulator.url}).\n` +
       `  metrics:  ${url}${flags.telemetryPath}\n  overview: ${url}/\nPress Ctrl+C to stop.\n\n`,
@@ -63,6 +75,7 @@ async function startInDemo(flags: Flags, build: ReturnType<typeof readBuildInfo>
 
 async function serve(
   flags: Flags,
+  webConfig: WebConfigSource | undefined,
   config: Config,
   readConfig: () => Config,
   build: ReturnType<typeof readBuildInfo>,
@@ -71,7 +84,7 @@ async function serve(
 ): Promise<string> {
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
-  const running = await run({ flags, config, readConfig, logger, build, env }).catch((err: NodeJS.ErrnoException) => {
+  const running = await run({ flags, webConfig, config, readConfig, logger, build, env }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });
@@ -93,6 +106,7 @@ async function serve(
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof WebConfigError) fail(EXIT_CONFIG, err.message);
   if (err instanceof ConfigError) fail(EXIT_CONFIG, err.problems.length > 1 ? `invalid configuration:\n  ${err.problems.join("\n  ")}` : err.message);
   fail(EXIT_FAILURE, `unexpected error: ${(err as Error)?.message ?? String(err)}`);
 });

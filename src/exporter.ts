@@ -15,6 +15,7 @@ import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSer
 import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
 import { ScrapeCache } from "./metrics/scrape-cache";
+import type { ExpositionFormat } from "./metrics/exposition";
 import { AccountingInfo, renderDelivery } from "./metrics/delivery";
 import { StateKeeper, inMemory } from "./polling/state-store";
 import { ClockSkewMetrics } from "./metrics/clock-skew";
@@ -29,7 +30,7 @@ export interface ExporterDeps {
   /** One project's transport (its proxy and TLS settings); `transport` serves every project when absent. */
   transportFor?: (project: ProjectConfig) => Transport;
   logger: Logger;
-  build: { version: string; revision: string };
+  build: { version: string; revision: string; branch: string; platform: string };
   shard: { ordinal: number; total: number };
   /** Whether this shard polls the workspace; all of them without sharding. */
   owns: (projectId: string, workspaceId: string) => boolean;
@@ -88,8 +89,8 @@ export class Exporter {
   }
 
   /** The /metrics body, from memory: polled families as rendered after the last poll, ages as of now. */
-  metrics(gzip: boolean): Promise<Buffer> {
-    return this.cache.body(gzip);
+  metrics(gzip: boolean, format: ExpositionFormat = "text", tail = ""): Promise<Buffer> {
+    return this.cache.body(gzip, format, tail);
   }
 
   /** Whether the polled families are rendered already, i.e. a scrape now renders only the ages. */

@@ -1,14 +1,19 @@
 /** The command line: every flag, its default and its checks, read once into `Flags`. */
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config/config-error";
-import { LOG_LEVELS, LogFormat, LogLevel } from "./logger";
+import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from "./logger";
 import type { ListenAddress } from "./http/server";
 import { MAX_SHARDS } from "./polling/shard";
 
 export interface Flags {
   configFile: string;
-  listen: ListenAddress;
+  /** Every --web.listen-address, in the order given (the toolkit's flag is repeatable too). */
+  listen: ListenAddress[];
   listenText: string;
+  /** --web.config.file: TLS, client certificates and basic auth; undefined serves plain HTTP to anyone. */
+  webConfigFile?: string;
+  /** --web.enable-lifecycle: whether POST /-/reload is served. */
+  lifecycle: boolean;
   telemetryPath: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -30,10 +35,12 @@ export const USAGE = `usage: dataarts-exporter [flags]
 Prometheus exporter for Huawei Cloud DataArts Studio release packages.
 
   --config.file=PATH          configuration file (default: config.yml)
-  --web.listen-address=ADDR   address to listen on (default: :${DEFAULT_PORT})
+  --web.listen-address=ADDR   address to listen on, repeatable (default: :${DEFAULT_PORT})
+  --web.config.file=PATH      TLS, client certificates and basic auth (exporter-toolkit format)
+  --web.enable-lifecycle      serve POST /-/reload (SIGHUP always reloads)
   --web.telemetry-path=PATH   path of the metrics (default: /metrics)
   --log.level=LEVEL           debug, info, warn or error (default: info)
-  --log.format=FORMAT         json or pretty (default: json)
+  --log.format=FORMAT         logfmt, json or pretty (default: logfmt)
   --config.check              validate the configuration and exit (0 valid, 2 invalid)
   --storage.path=DIR          keep counters and the accounting window in DIR across restarts (default: in memory)
   --api.check                 run each poll's requests once, print what the service answered, and exit
@@ -46,12 +53,16 @@ Prometheus exporter for Huawei Cloud DataArts Studio release packages.
   --help                      print this help and exit
 `;
 
+const DEFAULT_LISTEN: string[] = [`:${DEFAULT_PORT}`];
+
 const OPTIONS = {
   "config.file": { type: "string", default: "config.yml" },
-  "web.listen-address": { type: "string", default: `:${DEFAULT_PORT}` },
+  "web.listen-address": { type: "string", multiple: true, default: DEFAULT_LISTEN },
+  "web.config.file": { type: "string" },
+  "web.enable-lifecycle": { type: "boolean", default: false },
   "web.telemetry-path": { type: "string", default: "/metrics" },
   "log.level": { type: "string", default: "info" },
-  "log.format": { type: "string", default: "json" },
+  "log.format": { type: "string", default: "logfmt" },
   "config.check": { type: "boolean", default: false },
   "storage.path": { type: "string" },
   "api.check": { type: "boolean", default: false },
@@ -72,9 +83,14 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
     throw new ConfigError([(err as Error).message.replace(/\. To specify .*$/s, "")]);
   }
   const problems: string[] = [];
-  const listenText = values["web.listen-address"];
-  const listen = parseListenAddress(listenText);
-  if (!listen) problems.push(`--web.listen-address: "${listenText}" is not host:port (e.g. :${DEFAULT_PORT} or 127.0.0.1:${DEFAULT_PORT})`);
+  const listenTexts = values["web.listen-address"];
+  const listen = listenTexts.map((text) => {
+    const address = parseListenAddress(text);
+    if (!address) problems.push(`--web.listen-address: "${text}" is not host:port (e.g. :${DEFAULT_PORT} or 127.0.0.1:${DEFAULT_PORT})`);
+    return address;
+  });
+  const webConfigFile = values["web.config.file"];
+  if (webConfigFile === "") problems.push("--web.config.file: empty path");
   const telemetryPath = values["web.telemetry-path"];
   if (!telemetryPath.startsWith("/") || telemetryPath === "/" || telemetryPath.startsWith("/-/")) {
     problems.push(`--web.telemetry-path: "${telemetryPath}" must start with / and not be / or under /-/`);
@@ -82,7 +98,7 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
   const logLevel = values["log.level"];
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log.level: "${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
   const logFormat = values["log.format"];
-  if (logFormat !== "json" && logFormat !== "pretty") problems.push(`--log.format: "${logFormat}" is not json or pretty`);
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) problems.push(`--log.format: "${logFormat}" is not one of ${LOG_FORMATS.join(", ")}`);
   const storagePath = values["storage.path"];
   if (storagePath === "") problems.push("--storage.path: must name a directory");
   const apiCheckFormat = values["api.check.format"];
@@ -91,8 +107,10 @@ export function parseFlags(argv: string[], hostname?: string): Flags {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     configFile: values["config.file"],
-    listen: listen!,
-    listenText,
+    listen: listen as ListenAddress[],
+    listenText: listenTexts.join(", "),
+    webConfigFile,
+    lifecycle: values["web.enable-lifecycle"],
     telemetryPath,
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as LogFormat,

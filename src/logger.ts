@@ -1,8 +1,9 @@
-/** The logger: pino as JSON or pretty text at the chosen level. */
+/** The logger: pino as logfmt (the Prometheus ecosystem's default), JSON or pretty text at the chosen level. */
 import pino, { Logger } from "pino";
 import pretty from "pino-pretty";
 
-export type LogFormat = "json" | "pretty";
+export const LOG_FORMATS = ["logfmt", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -34,5 +35,29 @@ const REDACT = [
 export function createLogger(level: LogLevel, format: LogFormat, destination: NodeJS.WritableStream): Logger {
   const options = { level, base: undefined, redact: { paths: REDACT, censor: "<redacted>" } };
   if (format === "pretty") return pino(options, pretty({ destination, colorize: false, sync: true }));
+  if (format === "logfmt") return pino(options, logfmtStream(destination));
   return pino(options, destination);
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+
+/** Turns pino's JSON lines into logfmt (`ts=... level=info msg="..." key=value`), as go-kit's logger writes them. */
+export function logfmtStream(destination: NodeJS.WritableStream): { write(line: string): void } {
+  return {
+    write(line: string) {
+      const { time, level, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      const fields: Array<[string, unknown]> = [
+        ["ts", typeof time === "number" ? new Date(time).toISOString() : time],
+        ["level", LEVEL_NAMES[level as number] ?? level],
+        ["msg", msg],
+        ...Object.entries(rest),
+      ];
+      destination.write(`${fields.map(([k, v]) => `${k}=${logfmtValue(v)}`).join(" ")}\n`);
+    },
+  };
+}
+
+function logfmtValue(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+  return text === "" || /[\s="\\]/.test(text) ? JSON.stringify(text) : text;
 }

@@ -14,11 +14,21 @@ import { systemTimers } from "./polling/scheduler";
 import { axiosTransport } from "./dataarts/transport";
 import { projectTransport } from "./connections";
 import type { ProxyEnv } from "./dataarts/proxy";
-import { close, createApp, listen } from "./http/server";
+import { ListenAddress, close, createApp, listenOn } from "./http/server";
 import { renderLandingPage } from "./http/landing";
+import { WebConfigSource } from "./http/web-config-source";
+import { describeWebConfig } from "./http/web-config";
+import { accessControl } from "./http/access";
+import { ScrapeMetrics } from "./http/self-metrics";
+import { metricsTail } from "./http/metrics-body";
+import { DEFAULT_HANDSHAKE_LIMITS, HandshakeLimits, createTlsServer } from "./http/tls-server";
+import { createServer } from "node:http";
 
 export interface RunOptions {
-  flags: Pick<Flags, "listen" | "telemetryPath" | "shard" | "storagePath">;
+  flags: Pick<Flags, "listen" | "telemetryPath" | "shard" | "lifecycle" | "storagePath">;
+  /** --web.config.file, already read once (a bad one stops the start with exit status 2). */
+  webConfig?: WebConfigSource;
+  handshake?: HandshakeLimits;
   config: Config;
   /** Reads the config again for a reload; throws ConfigError when it is not valid. */
   readConfig: () => Config;
@@ -30,7 +40,9 @@ export interface RunOptions {
 
 export interface Running {
   exporter: Exporter;
+  /** The first listener, and all of them (one per --web.listen-address). */
   server: Server;
+  servers: Server[];
   url: string;
   reload(): Promise<{ ok: true } | { ok: false; message: string }>;
   stop(): Promise<void>;
@@ -58,11 +70,18 @@ export async function run(options: RunOptions): Promise<Running> {
     }),
   });
 
+  const { webConfig } = options;
   const reload = async (): Promise<{ ok: true } | { ok: false; message: string }> => {
+    const web = webConfig?.reload() ?? { ok: true };
     try {
       const config = options.readConfig();
       exporter.reloadWith(config);
       logger.info({ config: redactConfig(config) }, "config reloaded");
+      if (!web.ok) {
+        // One gauge for "a reload was refused", whichever file was at fault.
+        exporter.reloadFailed();
+        return web;
+      }
       return { ok: true };
     } catch (err) {
       const message = err instanceof ConfigError ? err.problems.join("; ") : (err as Error).message;
@@ -72,36 +91,57 @@ export async function run(options: RunOptions): Promise<Running> {
     }
   };
 
+  webConfig?.onRejected((message) => logger.error({ problem: message }, "web config rejected; the last good one stays"));
+  webConfig?.onChange(() => logger.info({ web_config: webConfig.path, ...describeWebConfig(webConfig.current) }, "web config reloaded"));
+  const scrapes = new ScrapeMetrics(webConfig && (() => webConfig));
   const app = createApp({
     telemetryPath: options.flags.telemetryPath,
-    metrics: (gzip) => exporter.metrics(gzip),
+    metrics: (gzip, format) => exporter.metrics(gzip, format, metricsTail(format, scrapes.render())),
     landingPage: () =>
       renderLandingPage(
-        { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now() },
+        { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now(), web: describeWebConfig(webConfig?.current) },
         exporter.workspaceStates(),
       ),
     ready: () => true,
     reload,
+    lifecycle: options.flags.lifecycle,
+    access: webConfig && accessControl(webConfig, logger),
+    scrapes,
     logger,
   });
-  const server = await listen(app, options.flags.listen);
+  const tls = !!webConfig?.current.tls;
+  const servers: Server[] = [];
+  try {
+    for (const address of options.flags.listen) {
+      const server = tls ? createTlsServer(app.callback(), webConfig!, options.handshake ?? DEFAULT_HANDSHAKE_LIMITS, logger) : createServer(app.callback());
+      servers.push(await listenOn(server, address));
+    }
+  } catch (err) {
+    await Promise.all(servers.map(close));
+    throw err;
+  }
   exporter.start();
-  const address = server.address() as AddressInfo;
-  const url = `http://${displayHost(options.flags.listen.host)}:${address.port}`;
+  const urls = servers.map((server, i) => urlOf(tls, options.flags.listen[i]!, server));
+  const url = urls[0]!;
   logger.info(
-    { address: url, telemetry_path: options.flags.telemetryPath, workspaces: exporter.workspaceStates().length, shard: shard.shard, total_shards: shard.totalShards, version: options.build.version },
+    { address: url, ...(urls.length > 1 ? { addresses: urls } : {}), tls, basic_auth: describeWebConfig(webConfig?.current).basicAuth, telemetry_path: options.flags.telemetryPath, workspaces: exporter.workspaceStates().length, shard: shard.shard, total_shards: shard.totalShards, version: options.build.version },
     "exporter started",
   );
   return {
     exporter,
-    server,
+    server: servers[0]!,
+    servers,
     url,
     reload,
     stop: async () => {
       exporter.stop();
-      await close(server);
+      await Promise.all(servers.map(close));
     },
   };
+}
+
+function urlOf(tls: boolean, listen: ListenAddress, server: Server): string {
+  return `${tls ? "https" : "http"}://${displayHost(listen.host)}:${(server.address() as AddressInfo).port}`;
 }
 
 /** A host a person can click: localhost when listening on every interface. */

@@ -28,6 +28,8 @@ export const RESERVED_LABELS: Readonly<Record<string, string>> = {
   version: "the exporter",
   revision: "the exporter",
   nodejs_version: "the exporter",
+  branch: "the exporter",
+  platform: "the exporter",
   // Added by Prometheus to every scraped series.
   job: "Prometheus",
   instance: "Prometheus",

@@ -10,6 +10,13 @@ export interface LandingInfo {
   version: string;
   telemetryPath: string;
   nowMs: number;
+  /** What --web.config.file turns on; shown so that an operator can see the face is protected. */
+  web?: { tls: boolean; basicAuth: boolean; clientAuth: string };
+}
+
+function security(web: LandingInfo["web"]): string {
+  const tls = web?.tls ? `TLS: on${web.clientAuth !== "NoClientCert" ? ` (client certificates: ${escapeHtml(web.clientAuth)})` : ""}` : "TLS: off";
+  return `${tls} · basic auth: ${web?.basicAuth ? "on" : "off"}`;
 }
 
 /** A small page for humans: what this is, where the metrics are, and how each workspace is doing. No secrets. */
@@ -30,6 +37,7 @@ export function renderLandingPage(info: LandingInfo, states: WorkspaceState[]): 
 </head><body>
 <h1>DataArts Exporter</h1>
 <p>Prometheus exporter for Huawei Cloud DataArts Studio release packages, version ${escapeHtml(info.version)}.</p>
+<p>${security(info.web)}</p>
 <p><a href="${path}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
 <h2>Workspaces</h2>
 <table><thead><tr><th>project_id</th><th>workspace_id</th><th>workspace</th><th>labels</th><th>state</th><th>last success</th></tr></thead>

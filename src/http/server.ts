@@ -2,16 +2,23 @@
 import Koa from "koa";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
+import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../metrics/exposition";
+import type { ScrapeMetrics } from "./self-metrics";
 
-export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const METRICS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
 
 export interface ServerDeps {
   telemetryPath: string;
-  metrics: (gzip: boolean) => Promise<Buffer>;
+  metrics: (gzip: boolean, format: ExpositionFormat) => Promise<Buffer>;
   landingPage: () => string;
   ready: () => boolean;
   /** Re-reads the config; resolves with the reason when the new one was rejected. */
   reload: () => Promise<{ ok: true } | { ok: false; message: string }>;
+  /** Whether POST /-/reload is served (--web.enable-lifecycle, as in Prometheus). */
+  lifecycle?: boolean;
+  /** Headers and basic auth from --web.config.file, before every route. */
+  access?: Koa.Middleware;
+  scrapes?: ScrapeMetrics;
   logger: Logger;
 }
 
@@ -31,6 +38,21 @@ export function createApp(deps: ServerDeps): Koa {
       ctx.body = "internal error\n";
     }
   });
+  if (deps.scrapes) {
+    const scrapes = deps.scrapes;
+    app.use(async (ctx, next) => {
+      if (ctx.path !== deps.telemetryPath) return next();
+      const end = scrapes.begin();
+      try {
+        await next();
+        end(ctx.status);
+      } catch (err) {
+        end(500);
+        throw err;
+      }
+    });
+  }
+  if (deps.access) app.use(deps.access);
   app.use(async (ctx) => {
     const allowed = allowedMethods(ctx.path, deps.telemetryPath);
     if (!allowed) {
@@ -49,8 +71,11 @@ export function createApp(deps: ServerDeps): Koa {
     // HEAD is answered as GET; Koa sends the headers without the body.
     if (ctx.path === deps.telemetryPath) {
       const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
-      ctx.body = await deps.metrics(gzip);
-      ctx.set("Content-Type", METRICS_CONTENT_TYPE);
+      // Offers carry their versions: an Accept entry with a version matches only that version.
+      const format: ExpositionFormat = ctx.accepts(TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE) === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
+      ctx.body = await deps.metrics(gzip, format);
+      ctx.set("Content-Type", format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
+      ctx.vary("Accept");
       ctx.vary("Accept-Encoding");
       if (gzip) ctx.set("Content-Encoding", "gzip");
       return;
@@ -70,6 +95,12 @@ export function createApp(deps: ServerDeps): Koa {
         ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
         return;
       case "/-/reload": {
+        if (!deps.lifecycle) {
+          ctx.status = 403;
+          ctx.type = "text/plain";
+          ctx.body = "Lifecycle API is not enabled (start with --web.enable-lifecycle; SIGHUP always reloads).\n";
+          return;
+        }
         const result = await deps.reload();
         ctx.type = "text/plain";
         ctx.status = result.ok ? 200 : 400;
@@ -94,11 +125,12 @@ export interface ListenAddress {
   port: number;
 }
 
-export function listen(app: Koa, address: ListenAddress): Promise<Server> {
+/** Starts an already built server (plain or TLS) on one address. */
+export function listenOn<S extends Server>(server: S, address: ListenAddress): Promise<S> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(address.port, address.host);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
+    server.listen(address.port, address.host);
   });
 }
 

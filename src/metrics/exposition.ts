@@ -37,3 +37,46 @@ export function renderFamily(family: Family): string {
   for (const s of family.samples) out += sampleLine(family.name, s.labels, s.value);
   return out;
 }
+
+export type ExpositionFormat = "text" | "openmetrics";
+export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/** OpenMetrics ends every exposition with this line. */
+export const OPENMETRICS_EOF = "# EOF\n";
+
+/** Units OpenMetrics names with a `# UNIT` line when a family's name ends in them. */
+const UNITS = ["seconds", "bytes"];
+
+/**
+ * Rewrites text-format (0.0.4) families as OpenMetrics 1.0: a counter family is named without
+ * `_total` (its samples keep it), `untyped` is `unknown`, and base units get a `# UNIT` line.
+ * Pure and line by line, so parts rendered apart can be converted apart; the caller adds `# EOF`.
+ */
+export function toOpenMetrics(text: string): string {
+  const lines = text.split("\n").filter((line) => line !== "");
+  const family = new Map<string, { name: string; type: string }>();
+  for (const line of lines) {
+    const m = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (!m) continue;
+    const [, name, type] = m as unknown as [string, string, string];
+    if (type === "counter") family.set(name, name.endsWith("_total") ? { name: name.slice(0, -6), type } : { name, type: "unknown" });
+    else family.set(name, { name, type: type === "untyped" ? "unknown" : type });
+  }
+  let out = "";
+  for (const line of lines) {
+    const m = /^# (HELP|TYPE) (\S+)(?: (.*))?$/.exec(line);
+    if (!m) {
+      out += `${line}\n`;
+      continue;
+    }
+    const f = family.get(m[2]!) ?? { name: m[2]!, type: "unknown" };
+    if (m[1] === "HELP") {
+      out += `# HELP ${f.name} ${m[3] ?? ""}\n`;
+      continue;
+    }
+    out += `# TYPE ${f.name} ${f.type}\n`;
+    const unit = UNITS.find((u) => f.name.endsWith(`_${u}`));
+    if (unit) out += `# UNIT ${f.name} ${unit}\n`;
+  }
+  return out;
+}

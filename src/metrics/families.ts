@@ -35,7 +35,9 @@ const F = METRIC_FAMILIES;
 export interface ExporterInfo {
   version: string;
   revision: string;
+  branch: string;
   nodejsVersion: string;
+  platform: string;
   reloadSuccessful: boolean;
   lastReloadSuccessMs: number;
   shard: { ordinal: number; total: number };
@@ -91,7 +93,9 @@ function exporterFamilies(info: ExporterInfo): Family[] {
   const build: Labels = [
     ["version", info.version],
     ["revision", info.revision],
+    ["branch", info.branch],
     ["nodejs_version", info.nodejsVersion],
+    ["platform", info.platform],
   ];
   const gauge = (name: string, help: string, value: number, labels: Labels = []): Family => ({
     name,
@@ -100,7 +104,7 @@ function exporterFamilies(info: ExporterInfo): Family[] {
     samples: [{ labels, value }],
   });
   return [
-    gauge(F.buildInfo, "The exporter's version, revision and Node.js version.", 1, build),
+    gauge(F.buildInfo, "The exporter's version, revision, branch, Node.js version and platform.", 1, build),
     gauge(F.reloadSuccessful, "Whether the last configuration reload succeeded.", info.reloadSuccessful ? 1 : 0),
     gauge(F.reloadTimestamp, "Time of the last successful configuration reload.", info.lastReloadSuccessMs / 1000),
     gauge(F.shardOrdinal, "This exporter's shard (0-based).", info.shard.ordinal),

@@ -1,6 +1,7 @@
 /** Serves /metrics from memory: the polled part rendered once per poll, the clock-moving part per scrape. */
 import { constants, crc32, deflateRawSync } from "node:zlib";
 import { Registry, collectDefaultMetrics } from "prom-client";
+import { ExpositionFormat, toOpenMetrics } from "./exposition";
 
 const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 
@@ -28,7 +29,8 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
  * member and would silently show part of the metrics.
  */
 export class ScrapeCache {
-  private cached?: Polled;
+  /** One polled part per exposition format, rendered when first asked for. */
+  private cached: Partial<Record<ExpositionFormat, Polled>> = {};
   private readonly process = new Registry();
 
   constructor(private readonly parts: ScrapeParts) {
@@ -39,27 +41,31 @@ export class ScrapeCache {
   }
 
   invalidate(): void {
-    this.cached = undefined;
+    this.cached = {};
   }
 
   /** Whether the polled part is rendered already (for tests of the scrape path). */
   get isCached(): boolean {
-    return this.cached !== undefined;
+    return Object.keys(this.cached).length > 0;
   }
 
-  async body(gzip: boolean): Promise<Buffer> {
-    const polled = this.polled();
-    const live = Buffer.from(this.parts.live() + (await this.process.metrics()));
+  /** The families in `format`, then `tail` as given (the HTTP face's own families, OpenMetrics' `# EOF`). */
+  async body(gzip: boolean, format: ExpositionFormat = "text", tail = ""): Promise<Buffer> {
+    const polled = this.polled(format);
+    const liveText = this.parts.live() + (await this.process.metrics());
+    const live = Buffer.from((format === "openmetrics" ? toOpenMetrics(liveText) : liveText) + tail);
     return gzip ? gzipMember(polled, live) : Buffer.concat([polled.text, live]);
   }
 
-  private polled(): Polled {
-    if (!this.cached) {
-      const text = Buffer.from(this.parts.polled());
+  private polled(format: ExpositionFormat): Polled {
+    let cached = this.cached[format];
+    if (!cached) {
+      const rendered = this.parts.polled();
+      const text = Buffer.from(format === "openmetrics" ? toOpenMetrics(rendered) : rendered);
       // A full flush ends the deflate data on a byte boundary with nothing referring past it.
-      this.cached = { text, deflated: deflateRawSync(text, { finishFlush: constants.Z_FULL_FLUSH }), crc: crc32(text) };
+      cached = this.cached[format] = { text, deflated: deflateRawSync(text, { finishFlush: constants.Z_FULL_FLUSH }), crc: crc32(text) };
     }
-    return this.cached;
+    return cached;
   }
 }
 

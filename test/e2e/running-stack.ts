@@ -70,7 +70,7 @@ export async function startStack(daemons: Daemons, options: StackOptions): Promi
     startDaemon(
       "exporter",
       process.execPath,
-      [CLI, `--config.file=${writeConfig(dir, options.exporterConfig, "exporter.yml")}`, "--web.listen-address=127.0.0.1:0"],
+      [CLI, `--config.file=${writeConfig(dir, options.exporterConfig, "exporter.yml")}`, "--web.listen-address=127.0.0.1:0", "--log.format=json"],
       { env: { PATH: process.env.PATH ?? "", ...options.exporterEnv } },
     ),
   );

@@ -41,7 +41,9 @@ export interface ExporterProcess {
 
 /** Starts `dist/cli.js` on a free loopback port and waits for its "exporter started" line. */
 export async function startExporter(args: string[], env: Record<string, string> = {}): Promise<ExporterProcess> {
-  const child = spawn(process.execPath, [CLI, "--web.listen-address=127.0.0.1:0", ...args], {
+  // JSON logs, so that the start line and the address in it can be read; `args` may ask for another format.
+  const listen = args.some((a) => a.startsWith("--web.listen-address")) ? [] : ["--web.listen-address=127.0.0.1:0"];
+  const child = spawn(process.execPath, [CLI, ...listen, "--log.format=json", ...args], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

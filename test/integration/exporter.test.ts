@@ -56,7 +56,7 @@ function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, to
     random: () => 0,
     transport: axiosTransport(),
     logger,
-    build: { version: "test", revision: "test" },
+    build: { version: "test", revision: "test", branch: "test", platform: "linux/x64" },
     shard,
     owns: (p, w) => shard.total <= 1 || shardOf(p, w, shard.total) === shard.ordinal,
   });

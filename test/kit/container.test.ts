@@ -207,7 +207,7 @@ describe("the image, built by replaying the Dockerfile without Docker", () => {
 
   it("starts its entrypoint in demo mode, with nothing but the final stage's files", async () => {
     // As docker-compose.yml does: the demo instead of the default config file, on a port of our choosing.
-    const child = exec(entrypoint, ["--demo", "--web.listen-address=127.0.0.1:0"]);
+    const child = exec(entrypoint, ["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"]);
     exporter = child;
     // "close", not "exit": by then its output is complete, for the message below.
     exited = new Promise((r) => child.once("close", (code) => r(code)));

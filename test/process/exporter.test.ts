@@ -112,7 +112,7 @@ describe("the exporter process against the simulator", () => {
     dir = tempDir();
     writeConfig(dir, `${PASSWORD}\n`, "password.txt");
     const config = writeConfig(dir, configYaml(sim.url, WORKSPACES_AB));
-    exporter = await startExporter([`--config.file=${config}`, "--log.level=debug"], env);
+    exporter = await startExporter([`--config.file=${config}`, "--log.level=debug", "--web.enable-lifecycle"], env);
   });
 
   afterAll(async () => {

@@ -225,7 +225,7 @@ describe("the exporter process facing a hostile service, client and config", () 
     dir = tempDir();
     writeConfig(dir, `${SIM_CREDENTIALS.password}\n`, "password.txt");
     configFile = writeConfig(dir, goodConfig(sim.url));
-    exporter = await startExporter([`--config.file=${configFile}`, "--log.level=debug"]);
+    exporter = await startExporter([`--config.file=${configFile}`, "--log.level=debug", "--web.enable-lifecycle"]);
     await eventually(async () => sample(await scrape(exporter.url), F.up, { workspace_id: WS_OK }) === 1 || undefined, "the sound workspace to be up");
   });
 

@@ -6,13 +6,15 @@ import { parseReleasePackagePage } from "../../src/dataarts/response";
 import { initialState } from "../../src/polling/state";
 
 describe("command-line flags", () => {
-  it("defaults to :19918, /metrics, info and json", () => {
+  it("defaults to :19918, /metrics, info and logfmt, without a web config and without the lifecycle API", () => {
     expect(parseFlags([])).toMatchObject({
       configFile: "config.yml",
-      listen: { port: 19918 },
+      listen: [{ port: 19918 }],
       telemetryPath: "/metrics",
       logLevel: "info",
-      logFormat: "json",
+      logFormat: "logfmt",
+      webConfigFile: undefined,
+      lifecycle: false,
       configCheck: false,
       demo: false,
     });
@@ -20,7 +22,7 @@ describe("command-line flags", () => {
 
   it("reads the Prometheus-style dotted flags", () => {
     const flags = parseFlags(["--config.file=/etc/x.yml", "--web.listen-address=127.0.0.1:9000", "--web.telemetry-path=/m", "--log.level=debug", "--log.format=pretty", "--config.check"]);
-    expect(flags).toMatchObject({ configFile: "/etc/x.yml", listen: { host: "127.0.0.1", port: 9000 }, telemetryPath: "/m", logLevel: "debug", logFormat: "pretty", configCheck: true });
+    expect(flags).toMatchObject({ configFile: "/etc/x.yml", listen: [{ host: "127.0.0.1", port: 9000 }], telemetryPath: "/m", logLevel: "debug", logFormat: "pretty", configCheck: true });
   });
 
   it("keeps accounting in memory unless --storage.path names a directory", () => {
@@ -31,8 +33,14 @@ describe("command-line flags", () => {
 
   it("lists every bad flag value at once", () => {
     expect(() => parseFlags(["--log.level=loud", "--log.format=xml", "--web.telemetry-path=metrics"])).toThrow(
-      /--web.telemetry-path: "metrics" must start with \/.*\n--log.level: "loud" is not one of debug, info, warn, error\n--log.format: "xml" is not json or pretty/s,
+      /--web.telemetry-path: "metrics" must start with \/.*\n--log.level: "loud" is not one of debug, info, warn, error\n--log.format: "xml" is not one of logfmt, json, pretty/s,
     );
+  });
+
+  it("takes --web.listen-address more than once, and the web config and lifecycle flags", () => {
+    const flags = parseFlags(["--web.listen-address=127.0.0.1:9000", "--web.listen-address=[::1]:9000", "--web.config.file=web.yml", "--web.enable-lifecycle"]);
+    expect(flags).toMatchObject({ listen: [{ host: "127.0.0.1", port: 9000 }, { host: "::1", port: 9000 }], webConfigFile: "web.yml", lifecycle: true });
+    expect(() => parseFlags(["--web.listen-address=:1", "--web.listen-address=nonsense"])).toThrow(/--web.listen-address: "nonsense"/);
   });
 
   it("reads listen addresses with and without a host, IPv6 in brackets", () => {

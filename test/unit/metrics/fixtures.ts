@@ -4,6 +4,8 @@ import type { ExporterInfo } from "../../../src/metrics/families";
 export const INFO: ExporterInfo = {
   version: "1.2.3",
   revision: "abc",
+  branch: "main",
+  platform: "linux/x64",
   nodejsVersion: "v20.0.0",
   reloadSuccessful: true,
   lastReloadSuccessMs: 1_700_000_000_000,
