@@ -51,14 +51,17 @@ const fileSchema = z.object({
   format: z.literal(STATE_FORMAT),
   version: z.literal(STATE_VERSION),
   written_at: z.string(),
+  /** Written by a clean stop (SIGTERM): no count was shown that the file does not hold. */
+  stopped: z.boolean().optional(),
   workspaces: z.array(workspaceSchema),
 });
 
-export function encodeState(workspaces: StoredWorkspace[], writtenAtMs: number): string {
+export function encodeState(workspaces: StoredWorkspace[], writtenAtMs: number, stopped = false): string {
   const body = {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     written_at: new Date(writtenAtMs).toISOString(),
+    stopped,
     workspaces: workspaces.map(({ id, accounting: a, lastSeenMs }) => ({
       id,
       last_seen_ms: lastSeenMs,
@@ -73,7 +76,7 @@ export function encodeState(workspaces: StoredWorkspace[], writtenAtMs: number):
   return `${JSON.stringify(body)}\n`;
 }
 
-export type Decoded = { ok: true; workspaces: StoredWorkspace[] } | { ok: false; problem: string };
+export type Decoded = { ok: true; workspaces: StoredWorkspace[]; stopped: boolean } | { ok: false; problem: string };
 
 /** Reads a state file's text; anything but a valid file of this version is a problem, never a throw. */
 export function decodeState(text: string): Decoded {
@@ -97,6 +100,7 @@ export function decodeState(text: string): Decoded {
   }
   return {
     ok: true,
+    stopped: parsed.data.stopped === true,
     workspaces: parsed.data.workspaces.map((w) => ({
       id: w.id,
       lastSeenMs: w.last_seen_ms,
@@ -164,7 +168,7 @@ export function writeFileAtomic(path: string, dir: string, text: string): void {
 
 export type Loaded =
   | { kind: "missing" }
-  | { kind: "loaded"; workspaces: StoredWorkspace[] }
+  | { kind: "loaded"; workspaces: StoredWorkspace[]; stopped: boolean }
   | { kind: "unreadable"; problem: string; movedTo?: string; moveError?: string };
 
 /** Reads the state file; an unreadable one is renamed aside (never deleted) so that a person can look at it. */
@@ -180,7 +184,7 @@ export function loadStateFile(path: string, nowMs: number): Loaded {
     return setAside(path, nowMs, `cannot be read: ${e.code ?? e.message}`);
   }
   const decoded = decodeState(text);
-  if (decoded.ok) return { kind: "loaded", workspaces: decoded.workspaces };
+  if (decoded.ok) return { kind: "loaded", workspaces: decoded.workspaces, stopped: decoded.stopped };
   return setAside(path, nowMs, decoded.problem);
 }
 

@@ -18,8 +18,8 @@ export interface StateKeeper {
   start(id: string, key: WorkspaceKey, catchUpLimitMs: number): WorkspaceState;
   /** A workspace that is no longer polled: kept for `stale_after` in case it comes back. */
   retire(id: string, state: WorkspaceState): void;
-  /** Writes the live states, at most once per `minIntervalMs` unless `force`. */
-  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force?: boolean): void;
+  /** Writes the live states, at most once per `minIntervalMs` unless `force`; `stopping` marks the last write of a clean stop. */
+  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force?: boolean, stopping?: boolean): void;
   info(): { lastWriteSuccessMs?: number; writeErrors: number } | undefined;
 }
 
@@ -34,6 +34,8 @@ export class StateStore implements StateKeeper {
   readonly path: string;
   private readonly dormant = new Map<string, StoredWorkspace>();
   private readonly reason: ResetReason;
+  /** The file was not written by a clean stop: counts shown before a crash may be beyond it. */
+  private readonly crashed: boolean;
   private lastWriteMs?: number;
   private lastWriteSuccessMs?: number;
   private writeErrors = 0;
@@ -44,6 +46,7 @@ export class StateStore implements StateKeeper {
     const loaded = loadStateFile(this.path, loadedAt);
     this.reason = missingReason(loaded);
     this.report(loaded);
+    this.crashed = loaded.kind === "loaded" && !loaded.stopped;
     if (loaded.kind !== "loaded") return;
     // Pruning counts from this start: this process cannot know how long a workspace was gone before it.
     // A workspace that now belongs to another shard is dropped: were it kept, a change of --total-shards
@@ -56,14 +59,17 @@ export class StateStore implements StateKeeper {
   start(id: string, key: WorkspaceKey, catchUpLimitMs: number): WorkspaceState {
     const stored = this.dormant.get(id);
     this.dormant.delete(id);
-    return resumedState(key, stored?.accounting, this.reason, this.opts.now(), catchUpLimitMs);
+    const state = resumedState(key, stored?.accounting, this.reason, this.opts.now(), catchUpLimitMs);
+    // After a crash the file may be behind what was shown: a scrape of the older values would look like a
+    // counter reset, and increase() would count the whole value again. The first poll catches up first.
+    return stored && this.crashed ? { ...state, countersHeld: true } : state;
   }
 
   retire(id: string, state: WorkspaceState): void {
     this.dormant.set(id, { id, accounting: accountingOf(state), lastSeenMs: this.opts.now() });
   }
 
-  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force = false): void {
+  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force = false, stopping = false): void {
     const now = this.opts.now();
     if (!force && this.lastWriteMs !== undefined && now - this.lastWriteMs < minIntervalMs) return;
     this.lastWriteMs = now;
@@ -71,7 +77,7 @@ export class StateStore implements StateKeeper {
     const entries: StoredWorkspace[] = [...this.dormant.values()];
     for (const [id, state] of live()) entries.push({ id, accounting: accountingOf(state), lastSeenMs: now });
     try {
-      writeFileAtomic(this.path, this.opts.dir, encodeState(entries, now));
+      writeFileAtomic(this.path, this.opts.dir, encodeState(entries, now, stopping));
       this.lastWriteSuccessMs = now;
     } catch (err) {
       this.writeErrors += 1;

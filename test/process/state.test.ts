@@ -126,6 +126,30 @@ describe("accounting across a restart", () => {
     }
   });
 
+  it("after a SIGKILL shows no counter of the workspace until its first poll has caught up, so Prometheus never sees one step back", async () => {
+    const dir = join(tempDir(), "state");
+    const { exporter } = await firstRun([`--storage.path=${dir}`]);
+    await eventually(async () => {
+      const decoded = decodeState(readFileSync(join(dir, "state.json"), "utf8"));
+      return (decoded.ok && decoded.workspaces[0]?.accounting.failuresTotal === 1 && decoded.workspaces[0].accounting.successesTotal === 1) || undefined;
+    }, "a write holding the counts");
+    exporter.child.kill("SIGKILL");
+    await exporter.exited;
+    // The first poll cannot end while the workspace hangs.
+    sim.control.injectFault(P, W, { kind: "hang" });
+    const again = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
+    try {
+      const held = await scrape(again.url);
+      expect(counters(held)).toEqual({ failures: undefined, successes: undefined, waits: undefined });
+      expect(value(held, F.up)).toBe(0);
+      sim.control.clearFaults(P, W);
+      const first = await upAgain(again);
+      expect(counters(first)).toEqual({ failures: 1, successes: 1, waits: 2 });
+    } finally {
+      await again.stop();
+    }
+  });
+
   it("without --storage.path takes a new baseline after a restart, as before: what ended meanwhile is not counted", async () => {
     const { exporter, text } = await firstRun([]);
     expect(value(text, D.stateLastWrite)).toBeUndefined();

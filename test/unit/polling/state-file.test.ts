@@ -43,7 +43,14 @@ describe("the state file format", () => {
   it("reads back exactly the accounting it wrote", () => {
     const state = counted();
     const decoded = decodeState(encodeState([{ id: "p/w", accounting: accounting(state), lastSeenMs: 42 }], 1_000));
-    expect(decoded).toEqual({ ok: true, workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: accounting(state) }] });
+    expect(decoded).toEqual({ ok: true, stopped: false, workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: accounting(state) }] });
+  });
+
+  it("says whether a clean stop wrote it", () => {
+    const stopped = decodeState(encodeState([], 1_000, true));
+    expect(stopped.ok && stopped.stopped).toBe(true);
+    const periodic = decodeState(encodeState([], 1_000));
+    expect(periodic.ok && periodic.stopped).toBe(false);
   });
 
   it("carries a format name and version", () => {
@@ -79,6 +86,7 @@ describe("the state file format", () => {
     };
     expect(decodeState(encodeState([{ id: "p/w", accounting: odd, lastSeenMs: 42 }], 0))).toEqual({
       ok: true,
+      stopped: false,
       workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: odd }],
     });
   });
@@ -201,6 +209,23 @@ describe("the state store", () => {
     expect(accounting(s.start(`p/${mine}`, key, 24 * HOUR))).toEqual(accounting(counted()));
     const moved = s.start(`p/${theirs}`, key, 24 * HOUR);
     expect({ failures: moved.failuresTotal, baselined: moved.tracker.baselined, reason: moved.resetReason }).toEqual({ failures: 0, baselined: false, reason: "no_state" });
+  });
+
+  it("holds restored counters back until the first poll when the file was not written by a clean stop, and not after one", () => {
+    const dir = tempDir();
+    const clock = { now: 1_000 };
+    const live = new Map([["p/w", counted()]]);
+    // A poll round's write, then a crash: what was shown since may be beyond the file.
+    store(dir, clock).save(() => live, HOUR, 0, true);
+    const afterCrash = store(dir, clock).start("p/w", key, 24 * HOUR);
+    expect(afterCrash.countersHeld).toBe(true);
+    expect(accounting(afterCrash)).toEqual(accounting(counted()));
+    // The last write of a clean stop holds everything that was shown.
+    store(dir, clock).save(() => live, HOUR, 0, true, true);
+    expect(store(dir, clock).start("p/w", key, 24 * HOUR).countersHeld).toBeUndefined();
+    // A workspace the file does not hold starts from 0 and a baseline: nothing to hold.
+    store(dir, clock).save(() => live, HOUR, 0, true);
+    expect(store(dir, clock).start("p/other", key, 24 * HOUR).countersHeld).toBeUndefined();
   });
 
   it("keeps a workspace that went away for stale_after, then prunes it", () => {
