@@ -6,7 +6,7 @@ import * as zlib from "node:zlib";
 import { ApiError } from "./api-error";
 import { MAX_RESPONSE_BYTES } from "./limits";
 import type { Route, Routes } from "./route";
-import { networkMessage, refusedByProxy } from "./transport-errors";
+import { networkMessage, refusedByPlainProxy, refusedByProxy } from "./transport-errors";
 // Types only: the axios transport (and axios itself) is not loaded at run time.
 import type { HttpResponse, Transport } from "./transport";
 
@@ -61,6 +61,7 @@ export function nodeTransport(options: NodeTransportOptions = {}): Transport {
       const onResponse = (res: http.IncomingMessage) => {
         try {
           refusedByProxy(route, req, res.statusCode ?? 0, res.headers["proxy-authenticate"] !== undefined);
+          refusedByPlainProxy(route, url, res.statusCode ?? 0, res.headers["x-request-id"] !== undefined);
         } catch (err) {
           return fail(err as ApiError);
         }

@@ -15,6 +15,17 @@ export function refusedByProxy(route: Route | undefined, request: unknown, statu
   if (status === 407 || proxyAuth) throw new ApiError("network", `proxy ${label} refused the request: HTTP ${status}, it asks for proxy credentials`);
 }
 
+/**
+ * A plain-http request through a proxy gets the proxy's own answer when the proxy refuses it. Every
+ * DataArts answer carries X-Request-Id (the API's documentation), so a 401 or 403 without one is the
+ * proxy's: a network failure naming it, not the service refusing our credentials.
+ */
+export function refusedByPlainProxy(route: Route | undefined, target: URL, status: number, hasRequestId: boolean): void {
+  if (!route?.proxy || target.protocol !== "http:" || hasRequestId || (status !== 401 && status !== 403)) return;
+  const label = proxyLabel(route.proxy.url);
+  throw new ApiError("network", `proxy ${label} refused the request: HTTP ${status} without the X-Request-Id every DataArts answer carries`);
+}
+
 export function networkMessage(target: URL, route: Route | undefined, code: string): string {
   const host = `${target.hostname}:${target.port || (target.protocol === "https:" ? "443" : "80")}`;
   const tls = describeTlsError(code, host);

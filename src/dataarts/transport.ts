@@ -2,7 +2,7 @@
 import axios, { AxiosInstance, isAxiosError } from "axios";
 import { ApiError } from "./api-error";
 import { Route, Routes } from "./route";
-import { networkMessage, refusedByProxy } from "./transport-errors";
+import { networkMessage, refusedByPlainProxy, refusedByProxy } from "./transport-errors";
 
 import { MAX_RESPONSE_BYTES } from "./limits";
 
@@ -66,6 +66,7 @@ export function axiosTransport(instance: AxiosInstance = axios.create(), routes?
         ...agent,
       });
       refusedByProxy(route, response.request, response.status, response.headers["proxy-authenticate"] !== undefined);
+      refusedByPlainProxy(route, target, response.status, response.headers["x-request-id"] !== undefined);
       return { status: response.status, headers: flattenHeaders(response.headers), body: String(response.data ?? "") };
     } catch (err) {
       if (err instanceof ApiError) throw err;

@@ -29,9 +29,10 @@ export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): 
 /** The delivery families in pieces: per-workspace lines are kept per state and group, as in families.ts. */
 export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo): Generator<string> {
   yield* familyChunks(
-    family(D.successes, "counter", "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).", states, (s, w) => [
-      { labels: w, value: s.successesTotal },
-    ]),
+    family(D.successes, "counter", "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).", states, (s, w) =>
+      // Restored counters are held back until the first poll has caught up (a reset to Prometheus otherwise).
+      s.countersHeld ? [] : [{ labels: w, value: s.successesTotal }],
+    ),
   );
   yield* familyChunks(
     family(D.lastPackageSuccess, "gauge", "Release time of the newest succeeded package (from the last poll).", states, (s, w) =>
@@ -65,7 +66,8 @@ export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo):
   yield out;
 }
 
-function* reviewWaitChunks(states: WorkspaceState[]): Generator<string> {
+function* reviewWaitChunks(all: WorkspaceState[]): Generator<string> {
+  const states = all.filter((s) => !s.countersHeld);
   if (states.length === 0) return;
   yield* familyChunks({
     name: D.reviewWait,

@@ -68,6 +68,7 @@ describe("the alert rules", () => {
         "DataArtsChangeFailureRateHigh",
         "DataArtsClockSkew",
         "DataArtsExporterAbsent",
+        "DataArtsExporterStateWriteFailing",
         "DataArtsPackageAwaitingReviewTooLong",
         "DataArtsPollDataStale",
         "DataArtsReleasePackageFailed",
