@@ -56,20 +56,11 @@ export async function pollWorkspace(ctx: PollContext): Promise<Snapshot> {
     limit: MAX_LIMIT,
     offset: 0,
   });
-  const failed = await query({
-    deploy_status_filter: [DeployStatus.failed],
-    order_column: "deploy_timestamp",
-    sorted_direction: "desc",
-    limit: 1,
-    offset: 0,
-  });
-  const succeeded = await query({
-    deploy_status_filter: [DeployStatus.succeeded],
-    order_column: "deploy_timestamp",
-    sorted_direction: "desc",
-    limit: 1,
-    offset: 0,
-  });
+  // Newest first, one package: its `total` is the count and the package the last outcome.
+  const newest = (status: number) =>
+    query({ deploy_status_filter: [status], order_column: "deploy_timestamp", sorted_direction: "desc", limit: 1, offset: 0 });
+  const failed = await newest(DeployStatus.failed);
+  const succeeded = await newest(DeployStatus.succeeded);
 
   const running: ReleasingPackage[] = releasing.data.map((p) => ({ id: p.package_id, startMs: releaseStart(p) }));
   const oldestReleasingStartMs = minOf(
