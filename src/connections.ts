@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { ProjectConfig } from "./config/config";
 import { ProxyEnv, proxyLabel } from "./dataarts/proxy";
 import { Routes } from "./dataarts/route";
-import type { Transport } from "./dataarts/transport";
+import type { Transport } from "./dataarts/transport-contract";
 import { nodeTransport } from "./dataarts/http-transport";
 
 /** A transport for `project`; logs its proxy (host:port only) and warns when certificates are not checked. */

@@ -9,7 +9,7 @@ import { createClient } from "./dataarts/client-factory";
 import { ReleasePackagePager } from "./dataarts/paging";
 import { Limiter } from "./polling/limiter";
 import { Job, Scheduler, Timers } from "./polling/scheduler";
-import { Transport } from "./dataarts/transport";
+import { Transport } from "./dataarts/transport-contract";
 import { pollWorkspace } from "./polling/poller";
 import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSeries, pollFailed } from "./polling/state";
 import { workspaceKey } from "./config/workspace-key";
@@ -26,9 +26,8 @@ export interface ExporterDeps {
   clock: Clock;
   timers: Timers;
   random: () => number;
-  transport: Transport;
-  /** One project's transport (its proxy and TLS settings); `transport` serves every project when absent. */
-  transportFor?: (project: ProjectConfig) => Transport;
+  /** One project's transport (its proxy and TLS settings): src/connections.ts in production. */
+  transportFor: (project: ProjectConfig) => Transport;
   logger: Logger;
   build: { version: string; revision: string; branch: string; platform: string };
   shard: { ordinal: number; total: number };
@@ -180,7 +179,7 @@ export class Exporter {
     const client =
       kept?.client ??
       createClient(config, {
-        transport: this.deps.transportFor?.(config) ?? this.deps.transport,
+        transport: this.deps.transportFor(config),
         clock: this.deps.clock,
         timeoutMs,
         random: this.deps.random,

@@ -12,7 +12,6 @@ import { StateStore } from "./polling/state-store";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
 import { projectTransport } from "./connections";
-import { nodeTransport } from "./dataarts/http-transport";
 import type { ProxyEnv } from "./dataarts/proxy";
 import { ListenAddress, close, createApp, listenOn } from "./http/server";
 import { renderLandingPage } from "./http/landing";
@@ -56,8 +55,6 @@ export async function run(options: RunOptions): Promise<Running> {
     clock: systemClock,
     timers: systemTimers,
     random: Math.random,
-    // node:http with one keep-alive agent per endpoint: about half the CPU per request of axios.
-    transport: nodeTransport(),
     transportFor: (project) => projectTransport(project, options.env ?? {}, logger),
     logger,
     build: options.build,

@@ -12,7 +12,7 @@ import { ReleasePackagePager } from "../dataarts/paging";
 import { ProxyEnv } from "../dataarts/proxy";
 import { Routes } from "../dataarts/route";
 import { IamTokenProvider } from "../dataarts/token";
-import type { Transport } from "../dataarts/transport";
+import type { Transport } from "../dataarts/transport-contract";
 import { nodeTransport } from "../dataarts/http-transport";
 import { DEFAULT_RETRY } from "../dataarts/retry";
 import { Clock } from "../clock";

@@ -2,7 +2,7 @@
 import { ApiError, ErrorReason, clipServiceText } from "./api-error";
 import { Authenticator, OutgoingRequest } from "./auth";
 import { Clock } from "../clock";
-import { HttpResponse, Transport } from "./transport";
+import { HttpResponse, Transport } from "./transport-contract";
 import { DEFAULT_RETRY, RetryPolicy, parseRetryAfter, withRetry } from "./retry";
 import { parseErrorBody, parseReleasePackagePage, parseWorkspacePage } from "./response";
 import { ReleasePackagePage, ReleasePackageQuery, WorkspacePage } from "./model";

@@ -7,8 +7,7 @@ import { ApiError } from "./api-error";
 import { MAX_RESPONSE_BYTES } from "./limits";
 import type { Route, Routes } from "./route";
 import { networkMessage, refusedByPlainProxy, refusedByProxy } from "./transport-errors";
-// Types only: the axios transport (and axios itself) is not loaded at run time.
-import type { HttpResponse, Transport } from "./transport";
+import type { HttpResponse, Transport } from "./transport-contract";
 
 export interface NodeTransportOptions {
   /** A project's proxy and TLS settings: each request takes its route's agent. */
@@ -31,10 +30,10 @@ export function keepAliveAgents(): (url: URL) => http.Agent {
 }
 
 /**
- * Sends one request, as `axiosTransport` does, for about half its CPU time: resolves with any
- * HTTP answer, rejects only with ApiError `timeout` (no complete answer within the deadline),
- * `network` (no answer) or `invalid_response` (larger than MAX_RESPONSE_BYTES). No redirect is
- * followed. A compressed answer (sent although not asked for) is decompressed.
+ * Sends one request: resolves with any HTTP answer, rejects only with ApiError `timeout` (no
+ * complete answer within the deadline), `network` (no answer) or `invalid_response` (larger than
+ * MAX_RESPONSE_BYTES, or undecodable). No redirect is followed. A compressed answer (sent although
+ * not asked for) is decompressed.
  */
 export function nodeTransport(options: NodeTransportOptions = {}): Transport {
   const agentFor = options.agentFor ?? keepAliveAgents();

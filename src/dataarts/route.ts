@@ -9,7 +9,7 @@ import { ProxyChoice, ProxyEnv, chooseProxy, proxyLabel } from "./proxy";
 import { tlsOptions } from "./tls-options";
 
 export interface Route {
-  /** The agent axios must use (its own proxy handling is off). */
+  /** The agent the transport sends through: direct, or the proxy's. */
   agent: http.Agent;
   proxy?: ProxyChoice;
   /** The proxy's answer to CONNECT when it was not 200, for the request that was refused. */

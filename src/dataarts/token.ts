@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ApiError } from "./api-error";
 import { Clock } from "../clock";
-import { HttpResponse } from "./transport";
+import { HttpResponse } from "./transport-contract";
 
 export interface PasswordCredentials {
   iamEndpoint: string;

@@ -1,4 +1,4 @@
-/** What a failed exchange says: the proxy or TLS problem named, host and port only (shared by both transports). */
+/** What a failed exchange says: the proxy or TLS problem named, host and port only. */
 import { ApiError } from "./api-error";
 import { Route, proxyLabel } from "./route";
 import { describeTlsError } from "./tls-options";

@@ -1,9 +1,10 @@
-import type { AuthConfig } from "../../src/config/config";
+import pino from "pino";
+import type { AuthConfig, ProjectConfig } from "../../src/config/config";
+import { projectTransport } from "../../src/connections";
 import { ApiError } from "../../src/dataarts/api-error";
 import { DataArtsClient, RequestEvent } from "../../src/dataarts/client";
 import { createClient } from "../../src/dataarts/client-factory";
 import { DEFAULT_RETRY, RetryPolicy } from "../../src/dataarts/retry";
-import { axiosTransport } from "../../src/dataarts/transport";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { ReleasePackage } from "../../src/dataarts/model";
 import { FakeClock } from "./fake-clock";
@@ -53,17 +54,16 @@ export function clientFor(
 ): TestClient {
   const clock = new FakeClock(Date.now());
   const events: RequestEvent[] = [];
-  const client = createClient(
-    { projectId: PROJECT, endpoint: sim.url, auth: authConfig(options, sim.url) },
-    {
-      transport: axiosTransport(),
-      clock,
-      timeoutMs: options.timeoutMs ?? 2_000,
-      retry: { ...DEFAULT_RETRY, ...options.retry },
-      random: () => 0.5,
-      onRequest: (e) => events.push(e),
-    },
-  );
+  const project: ProjectConfig = { projectId: PROJECT, region: "cn-north-4", endpoint: sim.url, auth: authConfig(options, sim.url), workspaces: [] };
+  const client = createClient(project, {
+    // The exporter's own transport for a project, as run.ts builds it, with no proxy variables set.
+    transport: projectTransport(project, {}, pino({ level: "silent" })),
+    clock,
+    timeoutMs: options.timeoutMs ?? 2_000,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    random: () => 0.5,
+    onRequest: (e) => events.push(e),
+  });
   return { client, clock, events };
 }
 

@@ -3,7 +3,7 @@ import { Config } from "../../src/config/config";
 import { Exporter } from "../../src/exporter";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { shardOf } from "../../src/polling/shard";
-import { axiosTransport } from "../../src/dataarts/transport";
+import { projectTransport } from "../../src/connections";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { FakeClock } from "../helpers/fake-clock";
 import { ManualTimers } from "../helpers/manual-timers";
@@ -54,7 +54,8 @@ function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, to
     clock: new FakeClock(Date.now()),
     timers,
     random: () => 0,
-    transport: axiosTransport(),
+    // Each project's transport as run.ts builds it, with no proxy variables set.
+    transportFor: (project) => projectTransport(project, {}, logger),
     logger,
     build: { version: "test", revision: "test", branch: "test", platform: "linux/x64" },
     shard,

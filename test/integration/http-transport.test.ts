@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { ApiError } from "../../src/dataarts/api-error";
 import { nodeTransport } from "../../src/dataarts/http-transport";
-import { MAX_RESPONSE_BYTES } from "../../src/dataarts/transport";
+import { MAX_RESPONSE_BYTES } from "../../src/dataarts/limits";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 

@@ -1,8 +1,26 @@
 import { ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import pino from "pino";
+import type { ProjectConfig } from "../../src/config/config";
+import { projectTransport } from "../../src/connections";
 import { ApiError } from "../../src/dataarts/api-error";
-import { Routes } from "../../src/dataarts/route";
-import { axiosTransport } from "../../src/dataarts/transport";
+import type { ProxyEnv } from "../../src/dataarts/proxy";
+import type { Transport } from "../../src/dataarts/transport-contract";
+
+/** A project's transport as the exporter builds it (src/connections.ts), with what it logs at start. */
+function transportOf(endpoint: string, proxyUrl: string | undefined, env: ProxyEnv = {}): { transport: Transport; logs: string[] } {
+  const logs: string[] = [];
+  const project: ProjectConfig = {
+    projectId: "0123456789abcdef0123456789abcdef",
+    region: "cn-north-4",
+    endpoint,
+    auth: { type: "token", token: "t" },
+    workspaces: [],
+    ...(proxyUrl === undefined ? {} : { proxyUrl }),
+  };
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(line) });
+  return { transport: projectTransport(project, env, logger), logs };
+}
 
 describe("the transport and a proxy that asks for credentials", () => {
   it("turns a 407 for an http:// request into reason network naming the proxy, not the credentials", async () => {
@@ -13,7 +31,7 @@ describe("the transport and a proxy that asks for credentials", () => {
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     const port = (proxy.address() as AddressInfo).port;
     try {
-      const transport = axiosTransport(undefined, new Routes({ proxyUrl: `http://monitor:s3cret-pw@127.0.0.1:${port}` }, {}));
+      const { transport, logs } = transportOf("http://dayu.example.invalid", `http://monitor:s3cret-pw@127.0.0.1:${port}`);
       const err = await transport({ method: "GET", url: "http://dayu.example.invalid/v1/x", headers: {}, timeoutMs: 2000 }).then(
         () => undefined,
         (e: unknown) => e,
@@ -21,6 +39,8 @@ describe("the transport and a proxy that asks for credentials", () => {
       expect(err).toBeInstanceOf(ApiError);
       expect(err).toMatchObject({ reason: "network", message: `proxy 127.0.0.1:${port} refused the request: HTTP 407, it asks for proxy credentials` });
       expect((err as Error).message).not.toContain("s3cret-pw");
+      expect(logs.join("")).toContain(`"proxy":"127.0.0.1:${port}"`);
+      expect(logs.join("")).not.toContain("s3cret-pw");
     } finally {
       proxy.close();
     }
@@ -35,7 +55,7 @@ describe("the transport and a proxy that asks for credentials", () => {
           res.end("<html>Access denied by corporate policy</html>");
         },
         async (port) => {
-          const transport = axiosTransport(undefined, new Routes({ proxyUrl: `http://monitor:s3cret-pw@127.0.0.1:${port}` }, {}));
+          const { transport } = transportOf("http://dayu.example.invalid", `http://monitor:s3cret-pw@127.0.0.1:${port}`);
           const err = await transport({ method: "GET", url: "http://dayu.example.invalid/v1/x", headers: {}, timeoutMs: 2000 }).then(
             () => undefined,
             (e: unknown) => e,
@@ -57,7 +77,7 @@ describe("the transport and a proxy that asks for credentials", () => {
         res.end('{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information"}');
       },
       async (port) => {
-        const transport = axiosTransport(undefined, new Routes({ proxyUrl: `http://127.0.0.1:${port}` }, {}));
+        const { transport } = transportOf("http://dayu.example.invalid", `http://127.0.0.1:${port}`);
         const response = await transport({ method: "GET", url: "http://dayu.example.invalid/v1/x", headers: {}, timeoutMs: 2000 });
         expect(response.status).toBe(401);
         expect(response.headers["x-request-id"]).toBe("0123456789abcdef0123456789abcdef");
@@ -65,12 +85,16 @@ describe("the transport and a proxy that asks for credentials", () => {
     );
   });
 
-  it("names an unusable proxy variable without its value", async () => {
-    const transport = axiosTransport(undefined, new Routes({}, { HTTPS_PROXY: "socks5://u:s3cret-pw@h:1080" }));
+  it("names an unusable proxy variable without its value, at start and on each request", async () => {
+    const { transport, logs } = transportOf("https://dayu.example.invalid", undefined, { HTTPS_PROXY: "socks5://u:s3cret-pw@h:1080" });
     await expect(transport({ method: "GET", url: "https://dayu.example.invalid/", headers: {}, timeoutMs: 2000 })).rejects.toMatchObject({
       reason: "network",
       message: "HTTPS_PROXY is not an http(s) proxy URL",
     });
+    expect(logs.map((line) => JSON.parse(line) as { msg: string; err?: string })).toEqual([
+      expect.objectContaining({ msg: "proxy setting unusable; requests will fail with reason network", err: "HTTPS_PROXY is not an http(s) proxy URL" }),
+    ]);
+    expect(logs.join("")).not.toContain("s3cret-pw");
   });
 });
 

@@ -205,6 +205,10 @@ describe("the image, built by replaying the Dockerfile without Docker", () => {
     expect(Object.keys(pkg.devDependencies).filter(installed)).toEqual([]);
   });
 
+  it("has no axios in its final stage: the exporter's transport is node:http", () => {
+    expect(existsSync(join(hostPath(final, final.workdir), "node_modules", "axios"))).toBe(false);
+  });
+
   it("starts its entrypoint in demo mode, with nothing but the final stage's files", async () => {
     // As docker-compose.yml does: the demo instead of the default config file, on a port of our choosing.
     const child = exec(entrypoint, ["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"]);

@@ -1,6 +1,6 @@
 import { ApiError } from "../../../src/dataarts/api-error";
 import { IamTokenProvider, REFUSED_BACKOFF_MS } from "../../../src/dataarts/token";
-import { HttpResponse } from "../../../src/dataarts/transport";
+import { HttpResponse } from "../../../src/dataarts/transport-contract";
 import { FakeClock } from "../../helpers/fake-clock";
 
 const credentials = { iamEndpoint: "https://iam.test", domain: "acme", user: "monitor", password: "pw-secret", projectId: "p1" };
