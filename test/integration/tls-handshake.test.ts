@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "node:https";
-import type { Server } from "node:https";
+import type { TlsServer } from "../../src/http/tls-server";
 import pino from "pino";
 import { WebConfigSource } from "../../src/http/web-config-source";
 import { createTlsServer } from "../../src/http/tls-server";
@@ -19,11 +19,22 @@ beforeAll(() => {
   pki = makePki(dir);
 });
 
-async function start(limits: { timeoutMs: number; maxPending: number }, extra = ""): Promise<{ server: Server; url: string; port: number }> {
+/** Both listeners the web config can ask for: HTTP/2 with HTTP/1.1 (the default), and HTTP/1.1 only. */
+const MODES = [
+  { name: "HTTP/2 with HTTP/1.1 (http2 default)", http: "" },
+  { name: "HTTP/1.1 only (http2: false)", http: "http_server_config:\n  http2: false\n" },
+];
+let mode = MODES[0]!;
+
+function writeConfig(file: string, tlsExtra: string): void {
+  writeFileSync(file, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n${tlsExtra}${mode.http}`);
+}
+
+async function start(limits: { timeoutMs: number; maxPending: number; idleTimeoutMs?: number }, extra = ""): Promise<{ server: TlsServer; url: string; port: number }> {
   const file = join(dir, "web.yml");
-  writeFileSync(file, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n${extra}`);
+  writeConfig(file, extra);
   const source = new WebConfigSource(file, (p) => readFileSync(p), () => Date.now());
-  const server = createTlsServer((_req, res) => res.end("scraped\n"), source, limits, pino({ level: "silent" }));
+  const server = createTlsServer((_req, res) => void res.end("scraped\n"), source, limits, pino({ level: "silent" }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return { server, url: `https://127.0.0.1:${port}`, port };
@@ -43,148 +54,149 @@ function stalled(port: number, firstBytes?: Buffer): Promise<{ socket: Socket; c
 
 const isClosed = async (p: Promise<void>) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
 
-describe("TLS handshakes", () => {
-  it("drops a client that never finishes its handshake after the handshake timeout", async () => {
-    const { server, port } = await start({ timeoutMs: 200, maxPending: 10 });
-    try {
-      // Silent, and a TLS record header that promises bytes that never come.
-      const silent = await stalled(port);
-      const partial = await stalled(port, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
-      await silent.closed;
-      await partial.closed;
-    } finally {
-      server.close();
-    }
+describe.each(MODES)("$name", (m) => {
+  beforeAll(() => {
+    mode = m;
   });
 
-  it("bounds unfinished handshakes by dropping the oldest, so stalled clients cannot keep a scraper out", async () => {
-    // A timeout far longer than the test: only the bound can close these.
-    const { server, url, port } = await start({ timeoutMs: 600_000, maxPending: 5 });
-    try {
-      const clients = [];
-      for (let i = 0; i < 20; i++) clients.push(await stalled(port));
-      // Each new connection past the bound closes the oldest unfinished one.
-      for (const c of clients.slice(0, 14)) await c.closed;
-      const scrape = await httpsGet(`${url}/metrics`, { ca: pki.ca });
-      expect("status" in scrape && scrape.status).toBe(200);
-      const open = [];
-      for (const c of clients) if (!(await isClosed(c.closed))) open.push(c);
-      // The scrape's own connection took the place of the oldest stalled one.
-      expect(open.length).toBeLessThanOrEqual(5);
-      expect(open.length).toBeGreaterThan(0);
-      for (const c of open) c.socket.destroy();
-    } finally {
-      server.close();
-    }
-  });
+  describe("TLS handshakes", () => {
+    it("drops a client that never finishes its handshake after the handshake timeout", async () => {
+      const { server, port } = await start({ timeoutMs: 200, maxPending: 10 });
+      try {
+        // Silent, and a TLS record header that promises bytes that never come.
+        const silent = await stalled(port);
+        const partial = await stalled(port, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+        await silent.closed;
+        await partial.closed;
+      } finally {
+        server.close();
+      }
+    });
 
-  it("never drops an established connection to make room: only unfinished handshakes count", async () => {
-    const { server, port } = await start({ timeoutMs: 600_000, maxPending: 3 });
-    try {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(pki.ca) });
-      const get = () =>
-        new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
-          const req = request({ host: "127.0.0.1", port, path: "/metrics", agent }, (res) => {
-            res.resume();
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
-          });
-          req.on("error", reject);
-          req.end();
-        });
-      const first = await get();
-      const clients = [];
-      for (let i = 0; i < 10; i++) clients.push(await stalled(port));
-      const second = await get();
-      // The same keep-alive connection served both: ten stalled clients did not evict it.
-      expect(second).toEqual({ status: 200, socket: first.socket });
-      for (const c of clients) c.socket.destroy();
-      agent.destroy();
-    } finally {
-      server.close();
-    }
-  });
-
-  it("applies a reloaded client_auth_type to the next connection", async () => {
-    const file = join(dir, "web.yml");
-    const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequireAndVerifyClientCert
-  client_ca_file: ${pki.ca}
-`);
-    try {
-      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" });
-      writeFileSync(file, `tls_server_config:
-  cert_file: ${pki.serverCert}
-  key_file: ${pki.serverKey}
-`);
-      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ status: 200 });
-    } finally {
-      server.close();
-    }
-  });
-
-  it("keeps serving scrapes while 300 clients stall their handshakes", async () => {
-    const { server, url, port } = await start({ timeoutMs: 600_000, maxPending: 128 });
-    try {
-      const clients = [];
-      for (let i = 0; i < 300; i++) clients.push(await stalled(port, i % 2 ? Buffer.from([0x16, 0x03, 0x01]) : undefined));
-      for (let i = 0; i < 5; i++) {
+    it("bounds unfinished handshakes by dropping the oldest, so stalled clients cannot keep a scraper out", async () => {
+      // A timeout far longer than the test: only the bound can close these.
+      const { server, url, port } = await start({ timeoutMs: 600_000, maxPending: 5 });
+      try {
+        const clients = [];
+        for (let i = 0; i < 20; i++) clients.push(await stalled(port));
+        // Each new connection past the bound closes the oldest unfinished one.
+        for (const c of clients.slice(0, 14)) await c.closed;
         const scrape = await httpsGet(`${url}/metrics`, { ca: pki.ca });
         expect("status" in scrape && scrape.status).toBe(200);
+        const open = [];
+        for (const c of clients) if (!(await isClosed(c.closed))) open.push(c);
+        // The scrape's own connection took the place of the oldest stalled one.
+        expect(open.length).toBeLessThanOrEqual(5);
+        expect(open.length).toBeGreaterThan(0);
+        for (const c of open) c.socket.destroy();
+      } finally {
+        server.close();
       }
-      let open = 0;
-      for (const c of clients) if (!(await isClosed(c.closed))) open += 1;
-      expect(open).toBeLessThanOrEqual(128);
-      for (const c of clients) c.socket.destroy();
-    } finally {
-      server.close();
-    }
+    });
+
+    it("never drops an established connection to make room: only unfinished handshakes count", async () => {
+      const { server, port } = await start({ timeoutMs: 600_000, maxPending: 3 });
+      try {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(pki.ca) });
+        const get = () =>
+          new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+            const req = request({ host: "127.0.0.1", port, path: "/metrics", agent }, (res) => {
+              res.resume();
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
+            });
+            req.on("error", reject);
+            req.end();
+          });
+        const first = await get();
+        const clients = [];
+        for (let i = 0; i < 10; i++) clients.push(await stalled(port));
+        const second = await get();
+        // The same keep-alive connection served both: ten stalled clients did not evict it.
+        expect(second).toEqual({ status: 200, socket: first.socket });
+        for (const c of clients) c.socket.destroy();
+        agent.destroy();
+      } finally {
+        server.close();
+      }
+    });
+
+    it("applies a reloaded client_auth_type to the next connection", async () => {
+      const file = join(dir, "web.yml");
+      const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${pki.ca}\n`);
+      try {
+        expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" });
+        writeConfig(file, "");
+        expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ status: 200 });
+      } finally {
+        server.close();
+      }
+    });
+
+    it("keeps serving scrapes while 300 clients stall their handshakes", async () => {
+      const { server, url, port } = await start({ timeoutMs: 600_000, maxPending: 128 });
+      try {
+        const clients = [];
+        for (let i = 0; i < 300; i++) clients.push(await stalled(port, i % 2 ? Buffer.from([0x16, 0x03, 0x01]) : undefined));
+        for (let i = 0; i < 5; i++) {
+          const scrape = await httpsGet(`${url}/metrics`, { ca: pki.ca });
+          expect("status" in scrape && scrape.status).toBe(200);
+        }
+        let open = 0;
+        for (const c of clients) if (!(await isClosed(c.closed))) open += 1;
+        expect(open).toBeLessThanOrEqual(128);
+        for (const c of clients) c.socket.destroy();
+      } finally {
+        server.close();
+      }
+    });
   });
-});
 
-describe("client certificate rules Node's handshake cannot express", () => {
-  const config = (type: string) => `  client_auth_type: ${type}\n  client_ca_file: ${pki.ca}\n`;
+  describe("client certificate rules Node's handshake cannot express", () => {
+    const config = (type: string) => `  client_auth_type: ${type}\n  client_ca_file: ${pki.ca}\n`;
 
-  it("RequireAnyClientCert: any certificate, even self-signed; none is refused", async () => {
-    const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequireAnyClientCert\n`);
-    try {
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ status: 200 });
-      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ECONNRESET" });
-    } finally {
-      server.close();
-    }
-  });
+    it("RequireAnyClientCert: any certificate, even self-signed; none is refused", async () => {
+      const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequireAnyClientCert\n`);
+      try {
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ status: 200 });
+        expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ECONNRESET" });
+      } finally {
+        server.close();
+      }
+    });
 
-  it("VerifyClientCertIfGiven: none is fine, a verified one is fine, an unverified one is refused", async () => {
-    const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, config("VerifyClientCertIfGiven"));
-    try {
-      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ status: 200 });
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).toMatchObject({ status: 200 });
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ error: "ECONNRESET" });
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.expiredClientCert, key: pki.expiredClientKey })).toMatchObject({ error: "ECONNRESET" });
-    } finally {
-      server.close();
-    }
-  });
+    it("VerifyClientCertIfGiven: none is fine, a verified one is fine, an unverified one is refused", async () => {
+      const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, config("VerifyClientCertIfGiven"));
+      try {
+        expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ status: 200 });
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).toMatchObject({ status: 200 });
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ error: "ECONNRESET" });
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.expiredClientCert, key: pki.expiredClientKey })).toMatchObject({ error: "ECONNRESET" });
+      } finally {
+        server.close();
+      }
+    });
 
-  it("checks client_allowed_sans only on a verified certificate, whatever the client_auth_type", async () => {
-    const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `${config("RequestClientCert")}  client_allowed_sans: [prometheus]\n`);
-    try {
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).toMatchObject({ status: 200 });
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.otherClientCert, key: pki.otherClientKey })).toMatchObject({ error: "ECONNRESET" });
-      // Self-signed, claiming the allowed name.
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ error: "ECONNRESET" });
-      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ECONNRESET" });
-    } finally {
-      server.close();
-    }
-  });
+    it("checks client_allowed_sans only on a verified certificate, whatever the client_auth_type", async () => {
+      const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `${config("RequestClientCert")}  client_allowed_sans: [prometheus]\n`);
+      try {
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).toMatchObject({ status: 200 });
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.otherClientCert, key: pki.otherClientKey })).toMatchObject({ error: "ECONNRESET" });
+        // Self-signed, claiming the allowed name.
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ error: "ECONNRESET" });
+        expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ error: "ECONNRESET" });
+      } finally {
+        server.close();
+      }
+    });
 
-  it("RequestClientCert: asks, but lets anyone in", async () => {
-    const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequestClientCert\n`);
-    try {
-      expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ status: 200 });
-      expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ status: 200 });
-    } finally {
-      server.close();
-    }
+    it("RequestClientCert: asks, but lets anyone in", async () => {
+      const { server, url } = await start({ timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequestClientCert\n`);
+      try {
+        expect(await httpsGet(url, { ca: pki.ca })).toMatchObject({ status: 200 });
+        expect(await httpsGet(url, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ status: 200 });
+      } finally {
+        server.close();
+      }
+    });
   });
 });
