@@ -3,12 +3,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "node:https";
-import type { TlsServer } from "../../src/http/tls-server";
+import type { HandshakeLimits, TlsServer } from "../../src/http/tls-server";
 import pino from "pino";
 import { WebConfigSource } from "../../src/http/web-config-source";
 import { createTlsServer } from "../../src/http/tls-server";
 import { TestPki, makePki } from "../helpers/pki";
 import { httpsGet } from "../helpers/https-client";
+import { http2Get } from "../helpers/http2-client";
+import { connect as connectHttp2, constants } from "node:http2";
 import { tempDir } from "../helpers/exporter-process";
 import { readFileSync } from "node:fs";
 
@@ -198,5 +200,92 @@ describe.each(MODES)("$name", (m) => {
         server.close();
       }
     });
+  });
+});
+
+describe("HTTP/2 (http_server_config.http2)", () => {
+  const http2Off = "http_server_config:\n  http2: false\n";
+  async function startWith(http: string, limits: HandshakeLimits = { timeoutMs: 5_000, maxPending: 10 }, tlsExtra = "") {
+    mode = { name: "", http };
+    return start(limits, tlsExtra);
+  }
+
+  it("negotiates h2 by ALPN by default, and serves HTTP/1.1 clients on the same port", async () => {
+    const { server, url } = await startWith("");
+    try {
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca })).toMatchObject({ alpn: "h2", status: 200, body: "scraped\n" });
+      expect(await httpsGet(`${url}/metrics`, { ca: pki.ca })).toMatchObject({ status: 200, body: "scraped\n" });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("with http2: false, an HTTP/2-only client is refused in the handshake with OpenSSL's no_application_protocol alert, as Go's server does", async () => {
+    const { server, url } = await startWith(http2Off);
+    try {
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca })).toMatchObject({ message: expect.stringMatching(/no application protocol/) });
+      expect(await httpsGet(`${url}/metrics`, { ca: pki.ca })).toMatchObject({ status: 200 });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("applies the client certificate rules to HTTP/2 sessions too", async () => {
+    const { server, url } = await startWith("", { timeoutMs: 5_000, maxPending: 10 }, `  client_auth_type: RequestClientCert\n  client_ca_file: ${pki.ca}\n  client_allowed_sans: [prometheus]\n`);
+    try {
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })).toMatchObject({ alpn: "h2", status: 200 });
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca, cert: pki.otherClientCert, key: pki.otherClientKey })).toMatchObject({ alpn: "h2", error: "ERR_HTTP2_NO_ANSWER" });
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey })).toMatchObject({ alpn: "h2", error: "ERR_HTTP2_NO_ANSWER" });
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca })).toMatchObject({ alpn: "h2", error: "ERR_HTTP2_NO_ANSWER" });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("answers 431 to an HTTP/2 header list above HTTP/1.1's limit, and refuses the stream above the advertised one", async () => {
+    const { server, url } = await startWith("");
+    try {
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca, headers: { "x-padding": "a".repeat(15_000) } })).toMatchObject({ alpn: "h2", status: 200 });
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca, headers: { "x-padding": "a".repeat(20_000) } })).toMatchObject({ alpn: "h2", status: 431 });
+      expect(await http2Get(`${url}/metrics`, { ca: pki.ca, headers: { "x-padding": "a".repeat(70_000) } })).toMatchObject({ alpn: "h2", rstCode: constants.NGHTTP2_REFUSED_STREAM });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("closes an idle HTTP/2 session with GOAWAY after the idle timeout", async () => {
+    const { server, url } = await startWith("", { timeoutMs: 5_000, maxPending: 10, idleTimeoutMs: 200 });
+    try {
+      const session = connectHttp2(url, { ca: readFileSync(pki.ca) });
+      const goaway = new Promise<number>((resolve) => session.once("goaway", (code: number) => resolve(code)));
+      session.on("error", () => undefined);
+      expect(await goaway).toBe(constants.NGHTTP2_NO_ERROR);
+      session.destroy();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("never drops an established HTTP/2 session to make room for stalled handshakes", async () => {
+    const { server, url, port } = await startWith("", { timeoutMs: 600_000, maxPending: 3 });
+    const session = connectHttp2(url, { ca: readFileSync(pki.ca) });
+    try {
+      const get = () =>
+        new Promise<number>((resolve, reject) => {
+          const stream = session.request({ ":path": "/metrics" });
+          stream.on("response", (h) => resolve(Number(h[":status"])));
+          stream.on("error", reject);
+          stream.resume();
+          stream.end();
+        });
+      expect(await get()).toBe(200);
+      const clients = [];
+      for (let i = 0; i < 10; i++) clients.push(await stalled(port));
+      expect(await get()).toBe(200);
+      for (const c of clients) c.socket.destroy();
+    } finally {
+      session.destroy();
+      server.close();
+    }
   });
 });
