@@ -3,7 +3,8 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, ExporterProcess, eventually, runCli, startExporter, tempDir } from "../helpers/exporter-process";
 import { TestPki, fingerprintOf, makePki, reissueServerCert } from "../helpers/pki";
-import { curl, httpsGet } from "../helpers/https-client";
+import { curl, curlProtocol, httpsGet } from "../helpers/https-client";
+import { http2Get } from "../helpers/http2-client";
 import { family } from "../helpers/promtool";
 
 // Made with `htpasswd -nbB -C 10 prometheus 's3cret pass'` (test/fixtures/web-config/users.yml).
@@ -56,6 +57,22 @@ describe("TLS with basic auth", () => {
 
   it("serves the metrics to curl with the right password", () => {
     expect(curl(`${exporter.url}/metrics`, ["--cacert", pki.ca, "-u", `${USER}:${PASSWORD}`])).toMatchObject({ exit: 0, http: "200" });
+  });
+
+  it("speaks HTTP/2 to curl --http2 and Node's http2 (ALPN h2, the toolkit's default), and HTTP/1.1 to HTTP/1.1 clients on the same port", async () => {
+    const auth = ["--cacert", pki.ca, "-u", `${USER}:${PASSWORD}`];
+    expect(curlProtocol(`${exporter.url}/metrics`, ["--http2", ...auth])).toMatchObject({ exit: 0, http: "200", version: "2" });
+    expect(curlProtocol(`${exporter.url}/metrics`, ["--http1.1", ...auth])).toMatchObject({ exit: 0, http: "200", version: "1.1" });
+    const a = await http2Get(`${exporter.url}/metrics`, { ca: pki.ca, auth: `${USER}:${PASSWORD}` });
+    expect(a).toMatchObject({ alpn: "h2", status: 200, headers: { "x-frame-options": "deny" } });
+    expect("body" in a && a.body).toContain("dataarts_exporter_build_info{");
+  });
+
+  it("asks HTTP/2 clients for credentials too, and answers 431 to their oversized headers before that", async () => {
+    expect(curlProtocol(`${exporter.url}/metrics`, ["--http2", "--cacert", pki.ca, "-u", `${USER}:wrong`])).toMatchObject({ exit: 0, http: "401", version: "2" });
+    expect(await http2Get(`${exporter.url}/metrics`, { ca: pki.ca })).toMatchObject({ alpn: "h2", status: 401 });
+    expect(await http2Get(`${exporter.url}/-/healthy`, { ca: pki.ca })).toMatchObject({ alpn: "h2", status: 200 });
+    expect(curlProtocol(`${exporter.url}/metrics`, ["--http2", "--cacert", pki.ca, "-H", `x-padding: ${"a".repeat(20_000)}`])).toMatchObject({ exit: 0, http: "431", version: "2" });
   });
 
   it("answers 401 with a Basic challenge to a wrong password, an unknown user and no credentials", async () => {
@@ -157,6 +174,19 @@ describe("TLS with basic auth", () => {
     writeFileSync(file, `tls_server_config:\n  cert_file: rotating.crt\n  key_file: rotating.key\nbasic_auth_users:\n  ${USER}: ${HASH}\n`);
     expect(ok(await httpsGet(`${exporter.url}/-/reload`, { ca: pki.ca, auth: `${USER}:${PASSWORD}`, method: "POST" }))).toBe(200);
     expect(ok(await httpsGet(`${exporter.url}/metrics`, { ca: pki.ca, auth: "alice:wonderland" }))).toBe(401);
+  });
+});
+
+describe("HTTP/1.1 only (http_server_config.http2: false)", () => {
+  it("offers curl --http2 only HTTP/1.1, and serves it", async () => {
+    const file = webConfig("http1.yml", `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\nhttp_server_config:\n  http2: false\n`);
+    const exporter = await startExporter(["--demo", `--web.config.file=${file}`]);
+    try {
+      expect(curlProtocol(`${exporter.url}/metrics`, ["--http2", "--cacert", pki.ca])).toMatchObject({ exit: 0, http: "200", version: "1.1" });
+      expect(curlProtocol(`${exporter.url}/metrics`, ["--cacert", pki.ca, "-H", `x-padding: ${"a".repeat(20_000)}`])).toMatchObject({ exit: 0, http: "431", version: "1.1" });
+    } finally {
+      await exporter.stop();
+    }
   });
 });
 
