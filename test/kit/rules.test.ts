@@ -68,6 +68,8 @@ describe("the alert rules", () => {
         "DataArtsChangeFailureRateHigh",
         "DataArtsClockSkew",
         "DataArtsExporterAbsent",
+        "DataArtsExporterConfigReloadFailed",
+        "DataArtsExporterWebConfigReloadFailed",
         "DataArtsPackageAwaitingReviewTooLong",
         "DataArtsPollDataStale",
         "DataArtsReleasePackageFailed",
