@@ -39,7 +39,11 @@ export function createHttp2Listener(options: SecureServerOptions, handler: Handl
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
     // No frame for this long: GOAWAY, letting streams in flight finish, as HTTP/1.1 drops an idle keep-alive connection.
-    session.setTimeout(idleTimeoutMs, () => session.close());
+    session.setTimeout(idleTimeoutMs, () => {
+      session.close();
+      // A stream the client keeps open would hold a closing session forever.
+      setTimeout(() => session.destroy(), idleTimeoutMs).unref();
+    });
   });
   return server;
 }

@@ -266,6 +266,27 @@ describe("HTTP/2 (http_server_config.http2)", () => {
     }
   });
 
+  it("destroys an idle HTTP/2 session that GOAWAY did not end: a stream left open by both sides", async () => {
+    mode = { name: "", http: "" };
+    const file = join(dir, "web.yml");
+    writeConfig(file, "");
+    const source = new WebConfigSource(file, (p) => readFileSync(p), () => Date.now());
+    // A handler that never answers, and a client that never ends its request: only the server can end this.
+    const server = createTlsServer(() => undefined, source, { timeoutMs: 5_000, maxPending: 10, idleTimeoutMs: 200 }, pino({ level: "silent" }));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const session = connectHttp2(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { ca: readFileSync(pki.ca) });
+      session.on("error", () => undefined);
+      const goaway = new Promise<void>((resolve) => session.once("goaway", () => resolve()));
+      const closed = new Promise<void>((resolve) => session.once("close", () => resolve()));
+      session.request({ ":path": "/metrics", ":method": "POST" }, { endStream: false }).on("error", () => undefined);
+      await goaway;
+      await closed;
+    } finally {
+      server.close();
+    }
+  });
+
   it("never drops an established HTTP/2 session to make room for stalled handshakes", async () => {
     const { server, url, port } = await startWith("", { timeoutMs: 600_000, maxPending: 3 });
     const session = connectHttp2(url, { ca: readFileSync(pki.ca) });
