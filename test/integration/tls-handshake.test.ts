@@ -11,6 +11,7 @@ import { TestPki, makePki } from "../helpers/pki";
 import { httpsGet } from "../helpers/https-client";
 import { http2Get } from "../helpers/http2-client";
 import { connect as connectHttp2, constants } from "node:http2";
+import { connect as tlsConnect } from "node:tls";
 import { tempDir } from "../helpers/exporter-process";
 import { readFileSync } from "node:fs";
 
@@ -117,6 +118,24 @@ describe.each(MODES)("$name", (m) => {
         expect(second).toEqual({ status: 200, socket: first.socket });
         for (const c of clients) c.socket.destroy();
         agent.destroy();
+      } finally {
+        server.close();
+      }
+    });
+
+    it("closes an idle HTTP/1.1 keep-alive connection after the idle timeout", async () => {
+      const { server, port } = await start({ timeoutMs: 5_000, maxPending: 10, idleTimeoutMs: 200 });
+      try {
+        // A raw client that asks for keep-alive and never closes: only the server can end the connection.
+        const socket = tlsConnect({ host: "127.0.0.1", port, ca: readFileSync(pki.ca), servername: "localhost", ALPNProtocols: ["http/1.1"] });
+        let answer = "";
+        socket.setEncoding("utf8");
+        socket.on("data", (d: string) => (answer += d));
+        socket.on("error", () => undefined);
+        socket.once("secureConnect", () => socket.write("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"));
+        await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+        expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+        expect(answer).toMatch(/\r\n\r\nscraped\n$/);
       } finally {
         server.close();
       }
