@@ -104,7 +104,7 @@ export class Exporter {
 
   stop(): void {
     this.scheduler.stop();
-    this.storage.save(() => this.liveStates(), this.config.metrics.staleAfterMs, 0, true);
+    this.storage.save(() => this.liveStates(), this.config.metrics.staleAfterMs, 0, true, true);
   }
 
   /** Applies a new, valid config without dropping what is served. */

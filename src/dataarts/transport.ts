@@ -67,6 +67,7 @@ export function axiosTransport(instance: AxiosInstance = axios.create(), routes?
         ...agent,
       });
       refusedByProxy(route, response.request, response.status, response.headers["proxy-authenticate"] !== undefined);
+      refusedByPlainProxy(route, target, response.status, response.headers["x-request-id"] !== undefined);
       return { status: response.status, headers: flattenHeaders(response.headers), body: String(response.data ?? "") };
     } catch (err) {
       if (err instanceof ApiError) throw err;
@@ -102,6 +103,17 @@ function refusedByProxy(route: Route | undefined, request: unknown, status: numb
   const refused = route.refusedConnect(request);
   if (refused !== undefined) throw new ApiError("network", `proxy ${label} refused the tunnel (CONNECT answered HTTP ${refused})`);
   if (status === 407 || proxyAuth) throw new ApiError("network", `proxy ${label} refused the request: HTTP ${status}, it asks for proxy credentials`);
+}
+
+/**
+ * A plain-http request through a proxy gets the proxy's own answer when the proxy refuses it. Every
+ * DataArts answer carries X-Request-Id (the API's documentation), so a 401 or 403 without one is the
+ * proxy's: a network failure naming it, not the service refusing our credentials.
+ */
+function refusedByPlainProxy(route: Route | undefined, target: URL, status: number, hasRequestId: boolean): void {
+  if (!route?.proxy || target.protocol !== "http:" || hasRequestId || (status !== 401 && status !== 403)) return;
+  const label = proxyLabel(route.proxy.url);
+  throw new ApiError("network", `proxy ${label} refused the request: HTTP ${status} without the X-Request-Id every DataArts answer carries`);
 }
 
 function networkMessage(target: URL, route: Route | undefined, code: string): string {

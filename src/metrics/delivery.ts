@@ -27,7 +27,7 @@ export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): 
     name: D.successes,
     type: "counter",
     help: "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).",
-    samples: states.map((s) => ({ labels: labelsOf(s), value: s.successesTotal })),
+    samples: states.filter((s) => !s.countersHeld).map((s) => ({ labels: labelsOf(s), value: s.successesTotal })),
   };
   const last: Family = {
     name: D.lastPackageSuccess,
@@ -61,7 +61,8 @@ export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): 
   return out;
 }
 
-function renderReviewWait(states: WorkspaceState[]): string {
+function renderReviewWait(all: WorkspaceState[]): string {
+  const states = all.filter((s) => !s.countersHeld);
   if (states.length === 0) return "";
   let out = `# HELP ${D.reviewWait} Time from applying for a release to its deployment (deploy − apply time), observed once per ended release.\n# TYPE ${D.reviewWait} histogram\n`;
   for (const s of states) {

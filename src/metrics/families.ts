@@ -72,7 +72,7 @@ export function renderPolled(states: WorkspaceState[], info: ExporterInfo): stri
       one(w, seconds(s.data?.oldestPendingApplyMs)),
     ),
     family(F.failures, "counter", "Packages seen entering the failed status, each release counted once (kept across restarts with --storage.path).", states, (s, w) =>
-      one(w, s.failuresTotal),
+      one(w, s.countersHeld ? undefined : s.failuresTotal),
     ),
     family(F.lastFailure, "gauge", `Release time of the newest failed package ${FROM_POLL}.`, states, (s, w) =>
       one(w, seconds(s.data?.lastFailureMs)),

@@ -1,5 +1,5 @@
 /** The accounting kept across restarts under --storage.path: file format, crash-safe writes, unreadable files set aside. */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
@@ -17,32 +17,51 @@ export interface StoredWorkspace {
 }
 
 const count = z.number().int().nonnegative();
+/** Times of this exporter's own clock: whole milliseconds. */
 const ms = z.number().int();
+/**
+ * Times the service gave (a release's start or deploy time): any finite number, as the API
+ * response allows, so that an odd timestamp never makes the whole file unreadable at the next start.
+ */
+const serviceMs = z.number();
+/** `outcome:package_id@deploy_ms` with the deploy time as `String(number)` wrote it. */
+const seenKey = z
+  .string()
+  .regex(/^(failed|succeeded):.*@[^@]+$/)
+  .refine((key) => Number.isFinite(seenDeployMs(key)), "the deploy time after @ is not a number");
+
+/** Cumulative buckets never decrease and never exceed the count, else the exposition would be invalid. */
+const histogram = z
+  .object({ buckets: z.array(count).length(REVIEW_WAIT_BUCKETS.length), sum: z.number().nonnegative(), count })
+  .refine((h) => h.buckets.every((b, i) => b >= (h.buckets[i - 1] ?? 0) && b <= h.count), "buckets are not cumulative up to the count");
 
 const workspaceSchema = z.object({
   id: z.string().min(1),
   last_seen_ms: ms,
   failures_total: count,
   successes_total: count,
-  review_wait: z.object({ buckets: z.array(count).length(REVIEW_WAIT_BUCKETS.length), sum: z.number().nonnegative(), count }),
+  review_wait: histogram,
   baselined: z.boolean(),
   /** `outcome:package_id@deploy_ms`, the keys of the releases already counted in the window. */
-  seen: z.array(z.string().regex(/^(failed|succeeded):.*@-?\d+$/)),
-  previous: z.object({ started_ms: ms, releasing: z.array(z.object({ id: z.string(), start_ms: ms })) }).optional(),
+  seen: z.array(seenKey),
+  previous: z.object({ started_ms: ms, releasing: z.array(z.object({ id: z.string(), start_ms: serviceMs })) }).optional(),
 });
 
 const fileSchema = z.object({
   format: z.literal(STATE_FORMAT),
   version: z.literal(STATE_VERSION),
   written_at: z.string(),
+  /** Written by a clean stop (SIGTERM): no count was shown that the file does not hold. */
+  stopped: z.boolean().optional(),
   workspaces: z.array(workspaceSchema),
 });
 
-export function encodeState(workspaces: StoredWorkspace[], writtenAtMs: number): string {
+export function encodeState(workspaces: StoredWorkspace[], writtenAtMs: number, stopped = false): string {
   const body = {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     written_at: new Date(writtenAtMs).toISOString(),
+    stopped,
     workspaces: workspaces.map(({ id, accounting: a, lastSeenMs }) => ({
       id,
       last_seen_ms: lastSeenMs,
@@ -57,7 +76,7 @@ export function encodeState(workspaces: StoredWorkspace[], writtenAtMs: number):
   return `${JSON.stringify(body)}\n`;
 }
 
-export type Decoded = { ok: true; workspaces: StoredWorkspace[] } | { ok: false; problem: string };
+export type Decoded = { ok: true; workspaces: StoredWorkspace[]; stopped: boolean } | { ok: false; problem: string };
 
 /** Reads a state file's text; anything but a valid file of this version is a problem, never a throw. */
 export function decodeState(text: string): Decoded {
@@ -81,6 +100,7 @@ export function decodeState(text: string): Decoded {
   }
   return {
     ok: true,
+    stopped: parsed.data.stopped === true,
     workspaces: parsed.data.workspaces.map((w) => ({
       id: w.id,
       lastSeenMs: w.last_seen_ms,
@@ -88,11 +108,15 @@ export function decodeState(text: string): Decoded {
         failuresTotal: w.failures_total,
         successesTotal: w.successes_total,
         reviewWait: w.review_wait,
-        tracker: { baselined: w.baselined, seen: new Map(w.seen.map((key) => [key, Number(key.slice(key.lastIndexOf("@") + 1))])) },
+        tracker: { baselined: w.baselined, seen: new Map(w.seen.map((key) => [key, seenDeployMs(key)])) },
         previous: w.previous && { startedMs: w.previous.started_ms, releasing: w.previous.releasing.map((r) => ({ id: r.id, startMs: r.start_ms })) },
       },
     })),
   };
+}
+
+function seenDeployMs(key: string): number {
+  return Number(key.slice(key.lastIndexOf("@") + 1));
 }
 
 /** Each shard keeps its own file, so that replicas sharing a directory by mistake never overwrite each other. */
@@ -117,7 +141,9 @@ export function checkStorageDir(dir: string): void {
     unlinkSync(probe);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new ConfigError([`--storage.path: cannot write to "${dir}": ${e.code ?? e.message}`]);
+    // mkdir says EEXIST for a path that is a file: say what it is.
+    const what = e.code === "EEXIST" ? "ENOTDIR (it is a file, not a directory)" : (e.code ?? e.message);
+    throw new ConfigError([`--storage.path: cannot write to "${dir}": ${what}`]);
   }
 }
 
@@ -142,13 +168,15 @@ export function writeFileAtomic(path: string, dir: string, text: string): void {
 
 export type Loaded =
   | { kind: "missing" }
-  | { kind: "loaded"; workspaces: StoredWorkspace[] }
+  | { kind: "loaded"; workspaces: StoredWorkspace[]; stopped: boolean }
   | { kind: "unreadable"; problem: string; movedTo?: string; moveError?: string };
 
 /** Reads the state file; an unreadable one is renamed aside (never deleted) so that a person can look at it. */
 export function loadStateFile(path: string, nowMs: number): Loaded {
   let text: string;
   try {
+    // A directory, or a FIFO that reading would wait on forever, is set aside unread.
+    if (!statSync(path).isFile()) return setAside(path, nowMs, "not a regular file");
     text = readFileSync(path, "utf8");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -156,7 +184,7 @@ export function loadStateFile(path: string, nowMs: number): Loaded {
     return setAside(path, nowMs, `cannot be read: ${e.code ?? e.message}`);
   }
   const decoded = decodeState(text);
-  if (decoded.ok) return { kind: "loaded", workspaces: decoded.workspaces };
+  if (decoded.ok) return { kind: "loaded", workspaces: decoded.workspaces, stopped: decoded.stopped };
   return setAside(path, nowMs, decoded.problem);
 }
 

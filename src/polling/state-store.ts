@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import { join } from "node:path";
 import { Accounting, ResetReason, WorkspaceKey, WorkspaceState, accountingOf, initialState, resumedState } from "./state";
+import { shardOf } from "./shard";
 import { Loaded, StoredWorkspace, encodeState, loadStateFile, missingReason, stateFileName, writeFileAtomic } from "./state-file";
 
 export interface StateStoreOptions {
@@ -17,8 +18,8 @@ export interface StateKeeper {
   start(id: string, key: WorkspaceKey, catchUpLimitMs: number): WorkspaceState;
   /** A workspace that is no longer polled: kept for `stale_after` in case it comes back. */
   retire(id: string, state: WorkspaceState): void;
-  /** Writes the live states, at most once per `minIntervalMs` unless `force`. */
-  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force?: boolean): void;
+  /** Writes the live states, at most once per `minIntervalMs` unless `force`; `stopping` marks the last write of a clean stop. */
+  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force?: boolean, stopping?: boolean): void;
   info(): { lastWriteSuccessMs?: number; writeErrors: number } | undefined;
 }
 
@@ -33,6 +34,8 @@ export class StateStore implements StateKeeper {
   readonly path: string;
   private readonly dormant = new Map<string, StoredWorkspace>();
   private readonly reason: ResetReason;
+  /** The file was not written by a clean stop: counts shown before a crash may be beyond it. */
+  private readonly crashed: boolean;
   private lastWriteMs?: number;
   private lastWriteSuccessMs?: number;
   private writeErrors = 0;
@@ -43,22 +46,30 @@ export class StateStore implements StateKeeper {
     const loaded = loadStateFile(this.path, loadedAt);
     this.reason = missingReason(loaded);
     this.report(loaded);
+    this.crashed = loaded.kind === "loaded" && !loaded.stopped;
     if (loaded.kind !== "loaded") return;
     // Pruning counts from this start: this process cannot know how long a workspace was gone before it.
-    for (const w of loaded.workspaces) this.dormant.set(w.id, { ...w, lastSeenMs: Math.max(w.lastSeenMs, loadedAt) });
+    // A workspace that now belongs to another shard is dropped: were it kept, a change of --total-shards
+    // and back within stale_after would resume its old window here and count again what the other shard counted.
+    for (const w of loaded.workspaces) {
+      if (this.ownShard(w.id)) this.dormant.set(w.id, { ...w, lastSeenMs: Math.max(w.lastSeenMs, loadedAt) });
+    }
   }
 
   start(id: string, key: WorkspaceKey, catchUpLimitMs: number): WorkspaceState {
     const stored = this.dormant.get(id);
     this.dormant.delete(id);
-    return resumedState(key, stored?.accounting, this.reason, this.opts.now(), catchUpLimitMs);
+    const state = resumedState(key, stored?.accounting, this.reason, this.opts.now(), catchUpLimitMs);
+    // After a crash the file may be behind what was shown: a scrape of the older values would look like a
+    // counter reset, and increase() would count the whole value again. The first poll catches up first.
+    return stored && this.crashed ? { ...state, countersHeld: true } : state;
   }
 
   retire(id: string, state: WorkspaceState): void {
     this.dormant.set(id, { id, accounting: accountingOf(state), lastSeenMs: this.opts.now() });
   }
 
-  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force = false): void {
+  save(live: () => ReadonlyMap<string, WorkspaceState>, staleAfterMs: number, minIntervalMs: number, force = false, stopping = false): void {
     const now = this.opts.now();
     if (!force && this.lastWriteMs !== undefined && now - this.lastWriteMs < minIntervalMs) return;
     this.lastWriteMs = now;
@@ -66,7 +77,7 @@ export class StateStore implements StateKeeper {
     const entries: StoredWorkspace[] = [...this.dormant.values()];
     for (const [id, state] of live()) entries.push({ id, accounting: accountingOf(state), lastSeenMs: now });
     try {
-      writeFileAtomic(this.path, this.opts.dir, encodeState(entries, now));
+      writeFileAtomic(this.path, this.opts.dir, encodeState(entries, now, stopping));
       this.lastWriteSuccessMs = now;
     } catch (err) {
       this.writeErrors += 1;
@@ -77,6 +88,12 @@ export class StateStore implements StateKeeper {
 
   info() {
     return { lastWriteSuccessMs: this.lastWriteSuccessMs, writeErrors: this.writeErrors };
+  }
+
+  private ownShard(id: string): boolean {
+    const { ordinal, total } = this.opts.shard;
+    const slash = id.indexOf("/");
+    return total <= 1 || (slash > 0 && shardOf(id.slice(0, slash), id.slice(slash + 1), total) === ordinal);
   }
 
   private report(loaded: Loaded): void {

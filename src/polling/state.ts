@@ -107,6 +107,8 @@ export interface WorkspaceState extends Accounting {
   errors: Record<ErrorReason, number>;
   /** Why the next baseline is taken, while the tracker has none. */
   resetReason: ResetReason;
+  /** Counters restored after a crash, not shown until the first successful poll has caught up. */
+  countersHeld?: boolean;
 }
 
 export interface PollTiming {
@@ -218,6 +220,7 @@ export function accountPoll(state: WorkspaceState, snapshot: Snapshot, timing: P
     reviewWait: histogram,
     tracker,
     previous: { startedMs: timing.startedMs, releasing: snapshot.releasing },
+    countersHeld: undefined,
   };
   return { state: next, baseline: state.tracker.baselined ? undefined : state.resetReason, unobservedWaits: unobserved };
 }

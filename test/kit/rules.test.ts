@@ -70,6 +70,7 @@ describe("the alert rules", () => {
         "DataArtsExporterAbsent",
         "DataArtsExporterConfigReloadFailed",
         "DataArtsExporterWebConfigReloadFailed",
+        "DataArtsExporterStateWriteFailing",
         "DataArtsPackageAwaitingReviewTooLong",
         "DataArtsPollDataStale",
         "DataArtsReleasePackageFailed",

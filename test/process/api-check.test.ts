@@ -17,6 +17,8 @@ const INSTANCE = "inst-0001";
 const PROXY_PASSWORD = "pr0xy-s3cret-pw";
 /** Every secret any config here holds: none may appear in any output. */
 const SECRETS = [SIM_CREDENTIALS.secretKey, SIM_CREDENTIALS.password, SIM_CREDENTIALS.staticToken, SIM_CREDENTIALS.securityToken, "wrong-s3cret-key", PROXY_PASSWORD];
+/** What the run itself makes secret: IAM tokens the simulator issues (all start `MIIsim`) and AK/SK signatures. */
+const RUNTIME_SECRETS = [/MIIsim/, /Signature=/, /SDK-HMAC-SHA256/];
 
 const schema = JSON.parse(readFileSync(join(__dirname, "../../docs/api-check.schema.json"), "utf8")) as object;
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -109,6 +111,10 @@ function apiCheck(configYaml: string, args: string[] = [], env: Record<string, s
       for (const secret of SECRETS) {
         expect(stdout).not.toContain(secret);
         expect(stderr).not.toContain(secret);
+      }
+      for (const secret of RUNTIME_SECRETS) {
+        expect(stdout).not.toMatch(secret);
+        expect(stderr).not.toMatch(secret);
       }
       resolve({ code, stdout, stderr });
     });

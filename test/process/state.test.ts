@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeployStatus } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { DELIVERY_FAMILIES as D } from "../../src/metrics/delivery";
-import { decodeState } from "../../src/polling/state-file";
+import { StoredWorkspace, decodeState, encodeState } from "../../src/polling/state-file";
+import { emptyHistogram } from "../../src/polling/state";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
@@ -125,6 +126,30 @@ describe("accounting across a restart", () => {
     }
   });
 
+  it("after a SIGKILL shows no counter of the workspace until its first poll has caught up, so Prometheus never sees one step back", async () => {
+    const dir = join(tempDir(), "state");
+    const { exporter } = await firstRun([`--storage.path=${dir}`]);
+    await eventually(async () => {
+      const decoded = decodeState(readFileSync(join(dir, "state.json"), "utf8"));
+      return (decoded.ok && decoded.workspaces[0]?.accounting.failuresTotal === 1 && decoded.workspaces[0].accounting.successesTotal === 1) || undefined;
+    }, "a write holding the counts");
+    exporter.child.kill("SIGKILL");
+    await exporter.exited;
+    // The first poll cannot end while the workspace hangs.
+    sim.control.injectFault(P, W, { kind: "hang" });
+    const again = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
+    try {
+      const held = await scrape(again.url);
+      expect(counters(held)).toEqual({ failures: undefined, successes: undefined, waits: undefined });
+      expect(value(held, F.up)).toBe(0);
+      sim.control.clearFaults(P, W);
+      const first = await upAgain(again);
+      expect(counters(first)).toEqual({ failures: 1, successes: 1, waits: 2 });
+    } finally {
+      await again.stop();
+    }
+  });
+
   it("without --storage.path takes a new baseline after a restart, as before: what ended meanwhile is not counted", async () => {
     const { exporter, text } = await firstRun([]);
     expect(value(text, D.stateLastWrite)).toBeUndefined();
@@ -170,31 +195,77 @@ describe("accounting across a restart", () => {
     }
   });
 
-  it("reads a valid file after every one of 15 SIGKILLs at random moments while it writes every poll round", async () => {
+  it("reads a valid file after every one of 16 SIGKILLs, half of them sent the moment a write begins, while it writes every poll round", async () => {
     const dir = join(tempDir(), "state");
     const path = join(dir, "state.json");
+    // Thousands of workspaces kept from an earlier run (dormant until stale_after) make every write
+    // several megabytes, so that a kill sent when the temporary file appears lands inside the write.
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, encodeState(dormantWorkspaces(10_000), Date.now()));
     let last = 0;
-    for (let round = 0; round < 15; round++) {
+    let midWrite = 0;
+    for (let round = 0; round < 16; round++) {
       const exporter = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
-      if (round > 0) {
-        expect(exporter.output()).toContain('"state file loaded"');
-        expect(exporter.output()).not.toContain("unreadable");
-      }
+      expect(exporter.output()).toContain('"state file loaded"');
+      expect(exporter.output()).not.toContain("unreadable");
       await upAgain(exporter);
       if (round % 3 === 0) sim.control.tick();
-      // Several writes (one per 300 ms round), then a kill at a moment unrelated to them.
-      await new Promise((r) => setTimeout(r, 400 + Math.floor(Math.random() * 500)));
+      if (round % 2 === 0) {
+        // Several writes (one per 300 ms round), then a kill at a moment unrelated to them.
+        await new Promise((r) => setTimeout(r, 400 + Math.floor(Math.random() * 500)));
+      } else {
+        await killWhenWriteBegins(exporter, dir, Math.floor(Math.random() * 10));
+      }
       exporter.child.kill("SIGKILL");
       await exporter.exited;
+      if (existsSync(`${path}.tmp`)) midWrite += 1;
       const decoded = decodeState(readFileSync(path, "utf8"));
       expect(decoded.ok).toBe(true);
-      const total = decoded.ok ? decoded.workspaces[0]!.accounting.failuresTotal + decoded.workspaces[0]!.accounting.successesTotal : -1;
+      if (!decoded.ok) return;
+      // Every workspace survives every kill, the dormant ones included.
+      expect(decoded.workspaces).toHaveLength(10_001);
+      const live = decoded.workspaces.find((w) => w.id === `${P}/${W}`)!;
+      const total = live.accounting.failuresTotal + live.accounting.successesTotal;
       expect(total).toBeGreaterThanOrEqual(last);
       last = total;
     }
+    // The kills did land inside writes (each such kill leaves its temporary file behind).
+    expect(midWrite).toBeGreaterThanOrEqual(1);
     expect(readdirSync(dir).filter((f) => f.includes("unreadable"))).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
+
+/** Accounting of `n` workspaces no longer configured, each with releases counted in its window. */
+function dormantWorkspaces(n: number): StoredWorkspace[] {
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${P}/dormant-${i}`,
+    lastSeenMs: now,
+    accounting: {
+      failuresTotal: i,
+      successesTotal: i,
+      reviewWait: emptyHistogram(),
+      tracker: { baselined: true, seen: new Map(Array.from({ length: 20 }, (_, j) => [`failed:package-${j}@${now - j}`, now - j] as [string, number])) },
+      previous: { startedMs: now, releasing: [] },
+    },
+  }));
+}
+
+/** Resolves `delayMs` after the exporter next creates its temporary state file, i.e. inside a write. */
+async function killWhenWriteBegins(exporter: ExporterProcess, dir: string, delayMs: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`no state write within 10s: ${exporter.output()}`));
+    }, 10_000);
+    const watcher = watch(dir, (_event, name) => {
+      if (name !== "state.json.tmp" || !existsSync(join(dir, "state.json.tmp"))) return;
+      watcher.close();
+      clearTimeout(deadline);
+      setTimeout(resolve, delayMs);
+    });
+  });
+}
 
 describe("a write cut short", () => {
   it("leaves the previous file in place: a torn temporary file from a kill is ignored and replaced", async () => {
@@ -244,6 +315,16 @@ describe("an unusable state file or directory", () => {
     ["truncated", '{"format":"dataarts-exporter-state","version":1,"written_at":"2026-11-29T18:00:00.000Z","workspaces":[{"id":"', "not valid JSON (truncated or corrupt)"],
     ["newer-version", '{"format":"dataarts-exporter-state","version":7,"workspaces":[]}', "format version 7 is newer than this exporter's (1)"],
     ["foreign", '{"data":{"resultType":"vector"}}', "not a dataarts-exporter state file"],
+    [
+      "wrong-types",
+      `{"format":"dataarts-exporter-state","version":1,"written_at":"2026-11-29T18:00:00.000Z","workspaces":[{"id":"${P}/${W}","last_seen_ms":1,"failures_total":"12"}]}`,
+      "unexpected content at workspaces.0.failures_total: Invalid input: expected number, received string",
+    ],
+    [
+      "negative-counter",
+      `{"format":"dataarts-exporter-state","version":1,"written_at":"2026-11-29T18:00:00.000Z","workspaces":[{"id":"${P}/${W}","last_seen_ms":1,"failures_total":-3}]}`,
+      "unexpected content at workspaces.0.failures_total: Too small: expected number to be >=0",
+    ],
   ])("moves a %s file aside with a warning and starts fresh", async (_what, content, problem) => {
     const dir = tempDir();
     const path = join(dir, "state.json");
@@ -270,6 +351,30 @@ describe("an unusable state file or directory", () => {
       const result = runCli([`--config.file=${config}`, `--storage.path=${dir}`, ...extra], env);
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(`dataarts-exporter: --storage.path: cannot write to "${dir}": ENOTDIR\n`);
+    }
+  });
+
+  it("refuses a --storage.path that is a file, saying so in one line, with exit status 2", () => {
+    const file = join(tempDir(), "state.json");
+    writeFileSync(file, "");
+    const result = runCli([`--config.file=${config}`, `--storage.path=${file}`, "--config.check"], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`dataarts-exporter: --storage.path: cannot write to "${file}": ENOTDIR (it is a file, not a directory)\n`);
+  });
+
+  it("moves a state file that is a directory aside with a warning and starts fresh", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.json");
+    mkdirSync(path);
+    const exporter = await startExporter([`--config.file=${config}`, `--storage.path=${dir}`], env);
+    try {
+      const text = await upAgain(exporter);
+      const line = exporter.output().split("\n").find((l) => l.includes("state file unreadable"));
+      expect(JSON.parse(line!)).toMatchObject({ level: 40, msg: "state file unreadable; moved aside, starting fresh", path, problem: "not a regular file" });
+      expect(value(text, D.accountingResets, { reason: "unreadable" })).toBe(1);
+      await eventually(async () => existsSync(path) && decodeState(readFileSync(path, "utf8")).ok, "a fresh state file");
+    } finally {
+      await exporter.stop();
     }
   });
 });

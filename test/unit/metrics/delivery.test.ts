@@ -2,6 +2,8 @@ import { mergeLabels } from "../../../src/config/labels";
 import { DELIVERY_FAMILIES as D, renderDelivery } from "../../../src/metrics/delivery";
 import { EndedRelease, Snapshot, WorkspaceKey, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
+import { METRIC_FAMILIES as F, renderPolled } from "../../../src/metrics/families";
+import { INFO } from "./fixtures";
 
 const NOW = 1_800_000_000_000;
 const key = (workspaceId: string, labels?: WorkspaceKey["labels"]): WorkspaceKey => ({
@@ -75,5 +77,20 @@ describe("the delivery and accounting families", () => {
     const inMemory = renderDelivery([], { resets });
     expect(inMemory).not.toContain(D.stateLastWrite);
     expect(inMemory).not.toContain(D.stateWriteErrors);
+  });
+
+  it("leaves out the counters and the histogram of a workspace held back after a crash, until its first poll", () => {
+    const held = { ...counted(key("w1")), countersHeld: true };
+    const text = renderDelivery([held], { resets }) + renderPolled([held], INFO);
+    expect(family(text, D.successes)).toEqual([]);
+    expect(family(text, `${D.reviewWait}_count`)).toEqual([]);
+    expect(family(text, F.failures)).toEqual([]);
+    expect(family(text, F.info)).toHaveLength(1);
+    const polled = pollSucceeded(held, snapshot([]), { startedMs: NOW, endedMs: NOW + 1 });
+    const after = renderDelivery([polled], { resets }) + renderPolled([polled], INFO);
+    expect(family(after, D.successes).map((s) => s.value)).toEqual([1]);
+    expect(family(after, `${D.reviewWait}_count`).map((s) => s.value)).toEqual([2]);
+    expect(family(after, F.failures).map((s) => s.value)).toEqual([1]);
+    expect(promtoolCheckMetrics(text)).toBe("");
   });
 });

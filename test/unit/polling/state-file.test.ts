@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
@@ -5,6 +6,7 @@ import { ConfigError } from "../../../src/config/config-error";
 import { Accounting, EndedRelease, accountPoll, initialState, pollSucceeded, Snapshot } from "../../../src/polling/state";
 import { STATE_VERSION, checkStorageDir, decodeState, encodeState, loadStateFile, stateFileName } from "../../../src/polling/state-file";
 import { StateStore } from "../../../src/polling/state-store";
+import { shardOf } from "../../../src/polling/shard";
 import { tempDir } from "../../helpers/exporter-process";
 
 const key = { projectId: "p", workspaceId: "w", name: "analytics", region: "cn-north-4" };
@@ -41,7 +43,14 @@ describe("the state file format", () => {
   it("reads back exactly the accounting it wrote", () => {
     const state = counted();
     const decoded = decodeState(encodeState([{ id: "p/w", accounting: accounting(state), lastSeenMs: 42 }], 1_000));
-    expect(decoded).toEqual({ ok: true, workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: accounting(state) }] });
+    expect(decoded).toEqual({ ok: true, stopped: false, workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: accounting(state) }] });
+  });
+
+  it("says whether a clean stop wrote it", () => {
+    const stopped = decodeState(encodeState([], 1_000, true));
+    expect(stopped.ok && stopped.stopped).toBe(true);
+    const periodic = decodeState(encodeState([], 1_000));
+    expect(periodic.ok && periodic.stopped).toBe(false);
   });
 
   it("carries a format name and version", () => {
@@ -64,6 +73,49 @@ describe("the state file format", () => {
     expect(decodeState(text)).toEqual({ ok: false, problem });
   });
 
+  it.each([
+    ["a fractional deploy time", 1_700_000_000_000.5],
+    ["a deploy time far beyond Number's integers", 1e300],
+    ["a zero deploy time", 0],
+  ])("reads back a release the service gave %s, so one odd timestamp never costs the whole file at the next start", (_what, deployMs) => {
+    const base = accounting(counted());
+    const odd: Accounting = {
+      ...base,
+      tracker: { baselined: true, seen: new Map([[`failed:odd@${deployMs}`, deployMs]]) },
+      previous: { startedMs: 20, releasing: [{ id: "r", startMs: deployMs }] },
+    };
+    expect(decodeState(encodeState([{ id: "p/w", accounting: odd, lastSeenMs: 42 }], 0))).toEqual({
+      ok: true,
+      stopped: false,
+      workspaces: [{ id: "p/w", lastSeenMs: 42, accounting: odd }],
+    });
+  });
+
+  it.each([
+    ["buckets above the count", [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], 2],
+    ["buckets that decrease", [2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2], 2],
+  ])("refuses a review-wait histogram with %s, which would make an invalid exposition", (_what, buckets, count) => {
+    const bad = { ...accounting(counted()), reviewWait: { buckets, sum: 10, count } };
+    expect(decodeState(encodeState([{ id: "p/w", accounting: bad, lastSeenMs: 1 }], 0))).toEqual({
+      ok: false,
+      problem: "unexpected content at workspaces.0.review_wait: buckets are not cumulative up to the count",
+    });
+  });
+
+  it.each([
+    ["a counter beyond exact integers", { failures_total: 2 ** 60 }, "unexpected content at workspaces.0.failures_total: Too big: expected int to be <=9007199254740991"],
+    ["a sum that overflowed to Infinity", { review_wait: "1e400" }, "unexpected content at workspaces.0.review_wait.sum: Invalid input: expected number, received Infinity"],
+    ["a seen key whose deploy time is not a number", { seen: ["failed:x@abc"] }, "unexpected content at workspaces.0.seen.0: the deploy time after @ is not a number"],
+    ["an id of the wrong type", { id: 7 }, "unexpected content at workspaces.0.id: Invalid input: expected string, received number"],
+  ])("names %s instead of loading it", (_what, change, problem) => {
+    const file = JSON.parse(encodeState([{ id: "p/w", accounting: accounting(counted()), lastSeenMs: 1 }], 0));
+    const { review_wait: sum, ...fields } = change as Record<string, unknown>;
+    Object.assign(file.workspaces[0], fields);
+    let text = JSON.stringify(file);
+    if (sum) text = text.replace(/"sum":[0-9.]+/, `"sum":${sum as string}`);
+    expect(decodeState(text)).toEqual({ ok: false, problem });
+  });
+
   it("names a file per shard so that replicas never share one", () => {
     expect(stateFileName({ ordinal: 0, total: 1 })).toBe("state.json");
     expect(stateFileName({ ordinal: 2, total: 3 })).toBe("state-shard-2.json");
@@ -79,6 +131,15 @@ describe("loading a state file", () => {
     expect(loaded).toEqual({ kind: "unreadable", problem: "not valid JSON (truncated or corrupt)", movedTo: `${path}.unreadable-20261129T183005Z` });
     expect(existsSync(path)).toBe(false);
     expect(readFileSync(`${path}.unreadable-20261129T183005Z`, "utf8")).toBe("{ torn");
+  });
+
+  it("moves a FIFO in the file's place aside without reading it, which would wait forever", () => {
+    const dir = tempDir();
+    const path = join(dir, "state.json");
+    execFileSync("mkfifo", [path]);
+    const loaded = loadStateFile(path, Date.UTC(2026, 10, 29, 18, 30, 5));
+    expect(loaded).toEqual({ kind: "unreadable", problem: "not a regular file", movedTo: `${path}.unreadable-20261129T183005Z` });
+    expect(existsSync(path)).toBe(false);
   });
 
   it("treats a missing file as no state", () => {
@@ -131,6 +192,40 @@ describe("the state store", () => {
     s.save(live, HOUR, 60_000, true);
     expect(reads).toBe(3);
     expect(s.info()).toEqual({ lastWriteSuccessMs: 60_000, writeErrors: 0 });
+  });
+
+  it("drops at start a workspace that now belongs to another shard, so a move there and back never resumes an old window", () => {
+    const dir = tempDir();
+    const clock = { now: 1_000 };
+    const shard = { ordinal: 0, total: 2 };
+    const ids = ["w0", "w1", "w2", "w3", "w4", "w5"];
+    const mine = ids.find((w) => shardOf("p", w, 2) === 0)!;
+    const theirs = ids.find((w) => shardOf("p", w, 2) === 1)!;
+    // As a run with another --total-shards left it: both workspaces in shard 0's file.
+    new StateStore({ dir, shard, logger: silent, now: () => clock.now }).save(() => new Map([[`p/${mine}`, counted()], [`p/${theirs}`, counted()]]), HOUR, 0, true);
+    const s = new StateStore({ dir, shard, logger: silent, now: () => clock.now });
+    s.save(() => new Map(), HOUR, 0, true);
+    expect(JSON.parse(readFileSync(join(dir, "state-shard-0.json"), "utf8")).workspaces.map((w: { id: string }) => w.id)).toEqual([`p/${mine}`]);
+    expect(accounting(s.start(`p/${mine}`, key, 24 * HOUR))).toEqual(accounting(counted()));
+    const moved = s.start(`p/${theirs}`, key, 24 * HOUR);
+    expect({ failures: moved.failuresTotal, baselined: moved.tracker.baselined, reason: moved.resetReason }).toEqual({ failures: 0, baselined: false, reason: "no_state" });
+  });
+
+  it("holds restored counters back until the first poll when the file was not written by a clean stop, and not after one", () => {
+    const dir = tempDir();
+    const clock = { now: 1_000 };
+    const live = new Map([["p/w", counted()]]);
+    // A poll round's write, then a crash: what was shown since may be beyond the file.
+    store(dir, clock).save(() => live, HOUR, 0, true);
+    const afterCrash = store(dir, clock).start("p/w", key, 24 * HOUR);
+    expect(afterCrash.countersHeld).toBe(true);
+    expect(accounting(afterCrash)).toEqual(accounting(counted()));
+    // The last write of a clean stop holds everything that was shown.
+    store(dir, clock).save(() => live, HOUR, 0, true, true);
+    expect(store(dir, clock).start("p/w", key, 24 * HOUR).countersHeld).toBeUndefined();
+    // A workspace the file does not hold starts from 0 and a baseline: nothing to hold.
+    store(dir, clock).save(() => live, HOUR, 0, true);
+    expect(store(dir, clock).start("p/other", key, 24 * HOUR).countersHeld).toBeUndefined();
   });
 
   it("keeps a workspace that went away for stale_after, then prunes it", () => {
