@@ -88,7 +88,11 @@ export function closeTlsServer(server: TlsServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 500).unref();
+    setTimeout(() => {
+      server.closeAllConnections();
+      // Node's HTTP code does not know connections still in their handshake; they would hold close() until the handshake timeout.
+      for (const socket of socketsOf.get(server) ?? []) socket.destroy();
+    }, 500).unref();
   });
 }
 

@@ -6,7 +6,7 @@ import { Agent, request } from "node:https";
 import type { HandshakeLimits, TlsServer } from "../../src/http/tls-server";
 import pino from "pino";
 import { WebConfigSource } from "../../src/http/web-config-source";
-import { createTlsServer } from "../../src/http/tls-server";
+import { closeTlsServer, createTlsServer } from "../../src/http/tls-server";
 import { TestPki, makePki } from "../helpers/pki";
 import { httpsGet } from "../helpers/https-client";
 import { http2Get } from "../helpers/http2-client";
@@ -139,6 +139,20 @@ describe.each(MODES)("$name", (m) => {
       } finally {
         server.close();
       }
+    });
+
+    it("closes with clients still connected: an HTTP/2 session (where served), an HTTP/1.1 keep-alive connection and a stalled handshake", async () => {
+      const { server, url, port } = await start({ timeoutMs: 600_000, maxPending: 10, idleTimeoutMs: 600_000 });
+      const session = connectHttp2(url, { ca: readFileSync(pki.ca) });
+      session.on("error", () => undefined);
+      if (mode === MODES[0]) await new Promise<void>((resolve) => session.once("connect", () => resolve()));
+      const agent = new Agent({ keepAlive: true, ca: readFileSync(pki.ca) });
+      expect(await new Promise<number>((resolve) => request({ host: "127.0.0.1", port, path: "/", agent }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).end())).toBe(200);
+      const silent = await stalled(port);
+      await closeTlsServer(server);
+      await silent.closed;
+      agent.destroy();
+      session.destroy();
     });
 
     it("applies a reloaded client_auth_type to the next connection", async () => {
