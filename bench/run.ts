@@ -1,7 +1,9 @@
 /**
  * Benchmarks: API requests and time per poll as a workspace grows, and the cost of a
- * scrape served from memory. Prints a table; numbers go into docs/metrics.md ("Scrape cost") by hand.
+ * scrape served from memory. Prints a table; numbers go into docs/performance.md by hand.
  *   npm run bench
+ *   npm run bench -- fleet --workspaces 1000            (see bench/fleet.ts)
+ *   npm run bench -- fleet --shards 4 --workspaces 10000
  */
 import { performance } from "node:perf_hooks";
 import { AkSkAuthenticator } from "../src/dataarts/auth";
@@ -10,10 +12,11 @@ import { systemClock } from "../src/clock";
 import { ReleasePackagePager } from "../src/dataarts/paging";
 import { pollWorkspace } from "../src/polling/poller";
 import { initialState, pollSucceeded, Snapshot, WorkspaceState } from "../src/polling/state";
-import { axiosTransport } from "../src/dataarts/transport";
+import { nodeTransport } from "../src/dataarts/http-transport";
 import { SIM_CREDENTIALS, generatePackages, startSimulator } from "../src/simulator";
-import { renderAges, renderPolled } from "../src/metrics/families";
+import { ageChunks, polledChunks } from "../src/metrics/families";
 import { ScrapeCache } from "../src/metrics/scrape-cache";
+import { fleet, parseFleetArgs } from "./fleet";
 import { StateStore } from "../src/polling/state-store";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,7 +45,7 @@ async function pollCost(n: number) {
     projectId: PROJECT,
     endpoint: sim.url,
     auth: new AkSkAuthenticator(SIM_CREDENTIALS, PROJECT, systemClock),
-    transport: axiosTransport(),
+    transport: nodeTransport(),
     clock: systemClock,
     timeoutMs: 10_000,
   });
@@ -90,20 +93,26 @@ function fakeStates(workspaces: number, seriesPerWorkspace: number): WorkspaceSt
 async function scrapeCost(workspaces: number, series: number) {
   const states = fakeStates(workspaces, series);
   const info = { version: "bench", revision: "bench", branch: "bench", platform: "bench", nodejsVersion: process.version, reloadSuccessful: true, lastReloadSuccessMs: Date.now(), shard: { ordinal: 0, total: 1 } };
-  const cache = new ScrapeCache({ polled: () => renderPolled(states, info), live: () => renderAges(states, Date.now()) });
+  const cache = new ScrapeCache({
+    clock: systemClock,
+    render: function* (_variant, nowMs) {
+      yield* polledChunks(states, info);
+      yield* ageChunks(states, nowMs);
+    },
+  });
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   let started = performance.now();
-  const first = await cache.body(false);
+  const first = await cache.bytes("text", "identity");
   const renderMs = performance.now() - started;
   const rounds = 200;
   started = performance.now();
-  for (let i = 0; i < rounds; i++) await cache.body(false);
+  for (let i = 0; i < rounds; i++) await cache.bytes("text", "identity");
   const cachedMs = (performance.now() - started) / rounds;
   started = performance.now();
   let gz: Buffer = Buffer.alloc(0);
-  for (let i = 0; i < rounds; i++) gz = await cache.body(true);
+  for (let i = 0; i < rounds; i++) gz = await cache.bytes("text", "gzip");
   const gzipMs = (performance.now() - started) / rounds;
   return {
     workspaces,
@@ -118,9 +127,12 @@ async function scrapeCost(workspaces: number, series: number) {
 }
 
 async function main() {
+  const [mode, ...rest] = process.argv.slice(2);
+  if (mode === "fleet") return fleet(parseFleetArgs(rest));
+  if (mode !== undefined) throw new Error(`unknown bench mode "${mode}" (try: fleet)`);
   console.log("Requests and time per poll (one workspace, simulator on loopback)");
   console.table(await Promise.all([10, 10_000, 100_000].map((n) => pollCost(n))).then((rows) => rows.map(round)));
-  console.log("Scrape cost (served from memory; only ages and process metrics rendered per scrape)");
+  console.log("Scrape cost (a body built at most once per second and per change; scrapes in between send bytes)");
   const scrapes = [];
   for (const [w, s] of [[10, 0], [100, 0], [1000, 0], [100, 200]] as const) scrapes.push(round(await scrapeCost(w, s)));
   console.table(scrapes);

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { ProjectConfig } from "./config/config";
 import { ProxyEnv, proxyLabel } from "./dataarts/proxy";
 import { Routes } from "./dataarts/route";
-import { Transport, axiosTransport } from "./dataarts/transport";
+import type { Transport } from "./dataarts/transport";
+import { nodeTransport } from "./dataarts/http-transport";
 
 /** A transport for `project`; logs its proxy (host:port only) and warns when certificates are not checked. */
 export function projectTransport(project: ProjectConfig, env: ProxyEnv, logger: Logger): Transport {
@@ -18,5 +19,5 @@ export function projectTransport(project: ProjectConfig, env: ProxyEnv, logger: 
   } catch (err) {
     logger.error({ ...fields, err: (err as Error).message }, "proxy setting unusable; requests will fail with reason network");
   }
-  return axiosTransport(undefined, routes);
+  return nodeTransport({ routes });
 }

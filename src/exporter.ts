@@ -13,10 +13,10 @@ import { Transport } from "./dataarts/transport";
 import { pollWorkspace } from "./polling/poller";
 import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSeries, pollFailed } from "./polling/state";
 import { workspaceKey } from "./config/workspace-key";
-import { ApiMetrics, ExporterInfo, renderAges, renderPolled } from "./metrics/families";
-import { ScrapeCache } from "./metrics/scrape-cache";
+import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
+import { Body, Encoding, ScrapeCache } from "./metrics/scrape-cache";
 import type { ExpositionFormat } from "./metrics/exposition";
-import { AccountingInfo, renderDelivery } from "./metrics/delivery";
+import { AccountingInfo, deliveryChunks } from "./metrics/delivery";
 import { StateKeeper, inMemory } from "./polling/state-store";
 import { ClockSkewMetrics } from "./metrics/clock-skew";
 import { discoverWorkspaces } from "./dataarts/discovery";
@@ -78,24 +78,35 @@ export class Exporter {
     this.config = config;
     this.limiter = new Limiter(config.polling.concurrency);
     this.scheduler = new Scheduler(deps.timers, () => deps.clock.now(), deps.random);
-    this.cache = new ScrapeCache({
-      polled: () =>
-        renderPolled(this.workspaceStates(), this.info()) +
-        renderDelivery(this.workspaceStates(), this.accountingInfo()) +
-        this.api.render() +
-        this.skew.render(),
-      live: () => renderAges(this.workspaceStates(), this.deps.clock.now()),
-    });
+    this.cache = new ScrapeCache({ clock: deps.clock, render: (_variant, nowMs) => this.exposition(nowMs) });
   }
 
-  /** The /metrics body, from memory: polled families as rendered after the last poll, ages as of now. */
+  /** Everything but the process metrics, in pieces, from one snapshot of the (immutable) states. */
+  private *exposition(nowMs: number): Generator<string> {
+    const states = this.workspaceStates();
+    yield* polledChunks(states, this.info());
+    yield* deliveryChunks(states, this.accountingInfo());
+    yield* this.api.chunks();
+    yield this.skew.render();
+    yield* ageChunks(states, nowMs);
+  }
+
+  /**
+   * What a scrape of /metrics in `format` gets now, from memory (see ScrapeCache.body): nothing
+   * is built until its bytes are asked for. `tail`: the last lines of a body built now, already in `format`.
+   */
+  metricsBody(format: ExpositionFormat, encoding: Encoding, load?: { busy?: boolean }, tail?: (format: ExpositionFormat) => string): Body {
+    return this.cache.body(format, encoding, load, tail);
+  }
+
+  /** The /metrics bytes a scrape in `format` gets now, ending with `tail`. */
   metrics(gzip: boolean, format: ExpositionFormat = "text", tail = ""): Promise<Buffer> {
-    return this.cache.body(gzip, format, tail);
+    return this.cache.bytes(format, gzip ? "gzip" : "identity", () => tail);
   }
 
-  /** Whether the polled families are rendered already, i.e. a scrape now renders only the ages. */
-  get metricsCached(): boolean {
-    return this.cache.isCached;
+  /** How many /metrics bodies were built so far (one per second and change at most). */
+  get metricsBuilds(): number {
+    return this.cache.builds;
   }
 
   start(): void {

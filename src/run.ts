@@ -11,8 +11,8 @@ import { shardOf } from "./polling/shard";
 import { StateStore } from "./polling/state-store";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
-import { axiosTransport } from "./dataarts/transport";
 import { projectTransport } from "./connections";
+import { nodeTransport } from "./dataarts/http-transport";
 import type { ProxyEnv } from "./dataarts/proxy";
 import { ListenAddress, close, createApp, listenOn } from "./http/server";
 import { renderLandingPage } from "./http/landing";
@@ -59,7 +59,8 @@ export async function run(options: RunOptions): Promise<Running> {
     clock: systemClock,
     timers: systemTimers,
     random: Math.random,
-    transport: axiosTransport(),
+    // node:http with one keep-alive agent per endpoint: about half the CPU per request of axios.
+    transport: nodeTransport(),
     transportFor: (project) => projectTransport(project, options.env ?? {}, logger),
     logger,
     build: options.build,
@@ -99,7 +100,7 @@ export async function run(options: RunOptions): Promise<Running> {
   const scrapes = new ScrapeMetrics(webConfig && (() => webConfig));
   const app = createApp({
     telemetryPath: options.flags.telemetryPath,
-    metrics: (gzip, format) => exporter.metrics(gzip, format, metricsTail(format, scrapes.render())),
+    metrics: (format, encoding, load) => exporter.metricsBody(format, encoding, load, (f) => metricsTail(f, scrapes.render())),
     landingPage: () =>
       renderLandingPage(
         { version: options.build.version, telemetryPath: options.flags.telemetryPath, nowMs: systemClock.now(), web: describeWebConfig(webConfig?.current) },

@@ -12,7 +12,8 @@ import { ReleasePackagePager } from "../dataarts/paging";
 import { ProxyEnv } from "../dataarts/proxy";
 import { Routes } from "../dataarts/route";
 import { IamTokenProvider } from "../dataarts/token";
-import { Transport, axiosTransport } from "../dataarts/transport";
+import type { Transport } from "../dataarts/transport";
+import { nodeTransport } from "../dataarts/http-transport";
 import { DEFAULT_RETRY } from "../dataarts/retry";
 import { Clock } from "../clock";
 import { Limiter } from "../polling/limiter";
@@ -122,7 +123,7 @@ async function checkProject(config: Config, project: ProjectConfig, limiter: Lim
   const client = createClient(
     project,
     {
-      transport: deps.transportFor?.(project) ?? axiosTransport(undefined, routes),
+      transport: deps.transportFor?.(project) ?? nodeTransport({ routes }),
       clock: deps.clock,
       timeoutMs: config.polling.timeoutMs,
       // One attempt each: the check shows what happens, it does not wait out a storm.

@@ -4,13 +4,15 @@ import type { Server } from "node:http";
 import type { Server as NetServer } from "node:net";
 import type { Logger } from "pino";
 import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../metrics/exposition";
+import type { Encoding, ScrapeCache } from "../metrics/scrape-cache";
 import type { ScrapeMetrics } from "./self-metrics";
 
 export const METRICS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
 
 export interface ServerDeps {
   telemetryPath: string;
-  metrics: (gzip: boolean, format: ExpositionFormat) => Promise<Buffer>;
+  /** What a scrape of /metrics gets now (ScrapeCache.body): built at most once per second and per change. */
+  metrics: (format: ExpositionFormat, encoding: Encoding, load: { busy: boolean }) => ReturnType<ScrapeCache["body"]>;
   landingPage: () => string;
   ready: () => boolean;
   /** Re-reads the config; resolves with the reason when the new one was rejected. */
@@ -54,6 +56,7 @@ export function createApp(deps: ServerDeps): Koa {
     });
   }
   if (deps.access) app.use(deps.access);
+  let scrapesInFlight = 0;
   app.use(async (ctx) => {
     const allowed = allowedMethods(ctx.path, deps.telemetryPath);
     if (!allowed) {
@@ -69,16 +72,30 @@ export function createApp(deps: ServerDeps): Koa {
       ctx.body = "method not allowed\n";
       return;
     }
-    // HEAD is answered as GET; Koa sends the headers without the body.
     if (ctx.path === deps.telemetryPath) {
-      const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
+      const encoding: Encoding = ctx.acceptsEncodings("gzip", "identity") === "gzip" ? "gzip" : "identity";
       // Offers carry their versions: an Accept entry with a version matches only that version.
       const format: ExpositionFormat = ctx.accepts(TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE) === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
-      ctx.body = await deps.metrics(gzip, format);
+      scrapesInFlight++;
+      ctx.res.once("close", () => scrapesInFlight--);
+      const body = deps.metrics(format, encoding, { busy: scrapesInFlight > 1 });
+      ctx.status = 200;
       ctx.set("Content-Type", format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
       ctx.vary("Accept");
       ctx.vary("Accept-Encoding");
-      if (gzip) ctx.set("Content-Encoding", "gzip");
+      if (encoding === "gzip") ctx.set("Content-Encoding", "gzip");
+      ctx.set("ETag", body.etag(encoding));
+      // Neither a conditional request that matches nor a HEAD builds the body.
+      if (ctx.fresh) {
+        ctx.status = 304;
+        return;
+      }
+      const built = body.peek(encoding);
+      if (ctx.method === "HEAD") {
+        if (built) ctx.length = built.length;
+        return;
+      }
+      ctx.body = built ?? (await body.bytes(encoding));
       return;
     }
     switch (ctx.path) {

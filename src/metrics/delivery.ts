@@ -1,6 +1,6 @@
 /** The flow-of-delivery families (successes, review wait) and the accounting ones (baselines, state file). */
-import { Family, Labels, renderFamily, sampleLine } from "./exposition";
-import { workspaceLabels } from "./families";
+import { Family, Labels, familyChunks, renderFamily, sampleLine } from "./exposition";
+import { family, workspaceLabels, workspacePieces } from "./families";
 import { RESET_REASONS, REVIEW_WAIT_BUCKETS, ResetReason, WorkspaceState } from "../polling/state";
 
 export const DELIVERY_FAMILIES = {
@@ -23,25 +23,30 @@ export interface AccountingInfo {
 const labelsOf = workspaceLabels;
 
 export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): string {
-  const successes: Family = {
-    name: D.successes,
-    type: "counter",
-    help: "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).",
-    samples: states.filter((s) => !s.countersHeld).map((s) => ({ labels: labelsOf(s), value: s.successesTotal })),
-  };
-  const last: Family = {
-    name: D.lastPackageSuccess,
-    type: "gauge",
-    help: "Release time of the newest succeeded package (from the last poll).",
-    samples: states.flatMap((s) => (s.data?.lastSucceededMs === undefined ? [] : [{ labels: labelsOf(s), value: s.data.lastSucceededMs / 1000 }])),
-  };
+  return [...deliveryChunks(states, info)].join("");
+}
+
+/** The delivery families in pieces: per-workspace lines are kept per state and group, as in families.ts. */
+export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo): Generator<string> {
+  yield* familyChunks(
+    family(D.successes, "counter", "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).", states, (s, w) =>
+      // Restored counters are held back until the first poll has caught up (a reset to Prometheus otherwise).
+      s.countersHeld ? [] : [{ labels: w, value: s.successesTotal }],
+    ),
+  );
+  yield* familyChunks(
+    family(D.lastPackageSuccess, "gauge", "Release time of the newest succeeded package (from the last poll).", states, (s, w) =>
+      s.data?.lastSucceededMs === undefined ? [] : [{ labels: w, value: s.data.lastSucceededMs / 1000 }],
+    ),
+  );
+  yield* reviewWaitChunks(states);
   const resets: Family = {
     name: D.accountingResets,
     type: "counter",
     help: "Workspaces whose accounting started from a new baseline instead of catching up, by reason.",
     samples: RESET_REASONS.map((reason) => ({ labels: [["reason", reason]] as Labels, value: info.resets[reason] })),
   };
-  let out = renderFamily(successes) + renderFamily(last) + renderReviewWait(states) + renderFamily(resets);
+  let out = renderFamily(resets);
   if (info.storage) {
     out += renderFamily({
       name: D.stateWriteErrors,
@@ -58,20 +63,26 @@ export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): 
       });
     }
   }
-  return out;
+  yield out;
 }
 
-function renderReviewWait(all: WorkspaceState[]): string {
+function* reviewWaitChunks(all: WorkspaceState[]): Generator<string> {
   const states = all.filter((s) => !s.countersHeld);
-  if (states.length === 0) return "";
-  let out = `# HELP ${D.reviewWait} Time from applying for a release to its deployment (deploy − apply time), observed once per ended release.\n# TYPE ${D.reviewWait} histogram\n`;
-  for (const s of states) {
-    const w = labelsOf(s);
-    const h = s.reviewWait;
-    REVIEW_WAIT_BUCKETS.forEach((le, i) => (out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", String(le)]], h.buckets[i]!)));
-    out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", "+Inf"]], h.count);
-    out += sampleLine(`${D.reviewWait}_sum`, w, h.sum);
-    out += sampleLine(`${D.reviewWait}_count`, w, h.count);
-  }
-  return out;
+  if (states.length === 0) return;
+  yield* familyChunks({
+    name: D.reviewWait,
+    type: "histogram",
+    help: "Time from applying for a release to its deployment (deploy − apply time), observed once per ended release.",
+    samples: [],
+    chunks: workspacePieces(D.reviewWait, states, (s) => {
+      const w = labelsOf(s);
+      const h = s.reviewWait;
+      let out = "";
+      REVIEW_WAIT_BUCKETS.forEach((le, i) => (out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", String(le)]], h.buckets[i]!)));
+      out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", "+Inf"]], h.count);
+      out += sampleLine(`${D.reviewWait}_sum`, w, h.sum);
+      out += sampleLine(`${D.reviewWait}_count`, w, h.count);
+      return out;
+    }),
+  });
 }

@@ -26,16 +26,32 @@ export function sampleLine(name: string, labels: Labels, value: number): string 
 export interface Family {
   name: string;
   help: string;
-  type: "gauge" | "counter";
+  type: "gauge" | "counter" | "histogram";
   samples: Array<{ labels: Labels; value: number }>;
+  /** Sample lines rendered already (kept per workspace), in groups, written after `samples`. */
+  chunks?: string[];
 }
 
 /** A family with no samples is left out entirely, so "absent" really is absent. */
 export function renderFamily(family: Family): string {
-  if (family.samples.length === 0) return "";
+  return [...familyChunks(family)].join("");
+}
+
+/**
+ * A family in pieces: the header with the first group of lines, then one piece per group.
+ * A scrape's body is cached (and gzipped) piece by piece, so an unchanged group costs nothing.
+ */
+export function* familyChunks(family: Family): Generator<string> {
+  const chunks = family.chunks ?? [];
+  if (family.samples.length === 0 && !chunks.some((c) => c !== "")) return;
   let out = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
   for (const s of family.samples) out += sampleLine(family.name, s.labels, s.value);
-  return out;
+  for (const chunk of chunks) {
+    if (chunk === "") continue;
+    yield out + chunk;
+    out = "";
+  }
+  if (out !== "") yield out;
 }
 
 export type ExpositionFormat = "text" | "openmetrics";

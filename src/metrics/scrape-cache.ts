@@ -1,82 +1,194 @@
-/** Serves /metrics from memory: the polled part rendered once per poll, the clock-moving part per scrape. */
-import { constants, crc32, deflateRawSync } from "node:zlib";
-import { Registry, collectDefaultMetrics } from "prom-client";
+/** Serves /metrics from memory: each body (text and gzip) built at most once per second and per change, in slices. */
+import { performance } from "node:perf_hooks";
+import { Clock } from "../clock";
 import { ExpositionFormat, toOpenMetrics } from "./exposition";
+import { Block, BlockStore } from "./gzip-blocks";
+import { ProcessMetrics } from "./process-metrics";
 
-const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+/** The exposition format of a body: each has its own bodies, built when first asked for. */
+export type Variant = ExpositionFormat;
+export type Encoding = "identity" | "gzip";
 
-export interface ScrapeParts {
-  /** Families that change only with a poll or a reload. */
-  polled: () => string;
-  /** Families that move with the clock (ages): small, rendered every scrape. */
-  live: () => string;
+/** The exposition at `nowMs` (a whole second), in text-format pieces; other formats are converted piece by piece. */
+export type Render = (variant: Variant, nowMs: number) => Iterable<string>;
+
+/** The last lines of a body in `variant` (already in that format, e.g. OpenMetrics' `# EOF`), read when the body is built. */
+export type Tail = (variant: Variant) => string;
+
+export interface ScrapeCacheOptions {
+  render: Render;
+  clock: Clock;
+  /** Process metrics to append; one is made when not given. */
+  process?: Pick<ProcessMetrics, "render">;
+  /** How long building may hold the event loop before it lets other work run. */
+  sliceMs?: number;
 }
 
-/** The polled part as text, as raw deflate ending in a full flush (so more deflate can follow), and its CRC-32. */
-interface Polled {
-  text: Buffer;
-  deflated: Buffer;
-  crc: number;
-}
+/** Long enough for a slice to do real work, short enough that scrapes and polls barely notice. */
+const SLICE_MS = 5;
 
-/** A gzip member header (RFC 1952): deflate, no flags, no time, unknown OS. */
-const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Serves /metrics from memory. The polled part is rendered (and compressed) once after
- * each poll; a scrape renders only the live part and prom-client's process metrics.
- * A gzip body is one gzip member: many readers (curl among them) stop after the first
- * member and would silently show part of the metrics.
+ * What one variant of /metrics is for one second and one version of the data: its ETag is
+ * known at once, its bytes are built on the first request that needs them (gzip as one member,
+ * compressed off the event loop) and then shared by every scrape that gets this body.
+ */
+export class Body {
+  private blocks?: Promise<Block[]>;
+  private text?: Promise<Buffer>;
+  private gzip?: Promise<Buffer>;
+  private readonly done: Partial<Record<Encoding, Buffer>> = {};
+
+  constructor(
+    readonly variant: Variant,
+    /** `<second>.<generation>`: which second and which version of the data. */
+    readonly key: string,
+    private readonly build: () => Promise<Block[]>,
+    private readonly onBuilt: (body: Body) => void = () => {},
+  ) {}
+
+  /** A strong validator for this body in this encoding; costs no build. */
+  etag(encoding: Encoding): string {
+    return `"${this.variant}-${this.key}${encoding === "gzip" ? "-gz" : ""}"`;
+  }
+
+  /** The bytes when built already, else undefined (HEAD uses it to send a length without building). */
+  peek(encoding: Encoding): Buffer | undefined {
+    return this.done[encoding];
+  }
+
+  /** Whether a build of these bytes has started. */
+  started(encoding: Encoding): boolean {
+    return (encoding === "gzip" ? this.gzip : this.text) !== undefined;
+  }
+
+  bytes(encoding: Encoding): Promise<Buffer> {
+    // Built once for both encodings; each encoding's bytes only when first asked for.
+    const blocks = (this.blocks ??= this.build());
+    if (encoding === "identity") return (this.text ??= this.keep("identity", blocks.then((b) => BlockStore.text(b))));
+    return (this.gzip ??= this.keep("gzip", blocks.then((b) => BlockStore.gzip(b))));
+  }
+
+  private keep(encoding: Encoding, bytes: Promise<Buffer>): Promise<Buffer> {
+    return bytes.then((b) => {
+      this.done[encoding] = b;
+      this.onBuilt(this);
+      return b;
+    });
+  }
+}
+
+/**
+ * Serves /metrics from memory. A body is keyed by the second and by the data's generation
+ * (a poll, reload or removal calls `invalidate`); within one key every scrape gets the
+ * same bytes. Builds run one at a time; a scrape arriving while one runs gets the last
+ * complete body (at most one build old) instead of waiting, unless there is none yet.
  */
 export class ScrapeCache {
-  /** One polled part per exposition format, rendered when first asked for. */
-  private cached: Partial<Record<ExpositionFormat, Polled>> = {};
-  private readonly process = new Registry();
+  /** Bodies built, for tests and the benchmark. */
+  builds = 0;
+  private generation = 0;
+  private readonly current = new Map<Variant, Body>();
+  private readonly complete = new Map<Variant, Body>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly process: Pick<ProcessMetrics, "render">;
+  private readonly sliceMs: number;
+  /** The pieces of the last build per format, with their compressed bytes once asked for. */
+  private readonly stores = new Map<Variant, BlockStore>();
+  /** The last OpenMetrics conversion of each piece, by place: an unchanged piece is not converted again. */
+  private openMetrics: Array<{ piece: string; converted: string }> = [];
+  /** Process metrics are read once per second, however many builds that second has. */
+  private processRead?: { second: number; text: Promise<string> };
 
-  constructor(private readonly parts: ScrapeParts) {
-    collectDefaultMetrics({ register: this.process });
-    // Gauges named *_total fail `promtool check metrics`; each is the sum of a kept family
-    // (nodejs_active_handles and friends, labelled by type), so nothing is lost.
-    for (const name of LINT_FAILING_DEFAULTS) this.process.removeSingleMetric(name);
+  constructor(private readonly options: ScrapeCacheOptions) {
+    this.process = options.process ?? new ProcessMetrics();
+    this.sliceMs = options.sliceMs ?? SLICE_MS;
   }
 
+  /** The data changed: the next scrape gets a new body. */
   invalidate(): void {
-    this.cached = {};
+    this.generation += 1;
   }
 
-  /** Whether the polled part is rendered already (for tests of the scrape path). */
-  get isCached(): boolean {
-    return Object.keys(this.cached).length > 0;
-  }
-
-  /** The families in `format`, then `tail` as given (the HTTP face's own families, OpenMetrics' `# EOF`). */
-  async body(gzip: boolean, format: ExpositionFormat = "text", tail = ""): Promise<Buffer> {
-    const polled = this.polled(format);
-    const liveText = this.parts.live() + (await this.process.metrics());
-    const live = Buffer.from((format === "openmetrics" ? toOpenMetrics(liveText) : liveText) + tail);
-    return gzip ? gzipMember(polled, live) : Buffer.concat([polled.text, live]);
-  }
-
-  private polled(format: ExpositionFormat): Polled {
-    let cached = this.cached[format];
-    if (!cached) {
-      const rendered = this.parts.polled();
-      const text = Buffer.from(format === "openmetrics" ? toOpenMetrics(rendered) : rendered);
-      // A full flush ends the deflate data on a byte boundary with nothing referring past it.
-      cached = this.cached[format] = { text, deflated: deflateRawSync(text, { finishFlush: constants.Z_FULL_FLUSH }), crc: crc32(text) };
+  /**
+   * The body a scrape of this variant and encoding is to get now. Cheap (no build): its
+   * ETag answers a conditional request, and its bytes are built when first asked for.
+   * `busy`: other scrapes are in flight.
+   */
+  body(variant: Variant, encoding: Encoding, load: { busy?: boolean } = {}, tail?: Tail): Body {
+    const second = Math.floor(this.options.clock.now() / 1000);
+    const key = `${second}.${this.generation}`;
+    let body = this.current.get(variant);
+    // While other scrapes are being answered, polls since this second's body do not build
+    // another one: a busy /metrics gets at most one body per second (data at most a second
+    // old), and a lone scraper still sees every poll at once.
+    if (load.busy && body?.key.startsWith(`${second}.`) && body.peek(encoding)) return body;
+    if (body?.key !== key) {
+      body = new Body(variant, key, () => this.serialized(() => this.build(variant, second * 1000, tail)), (b) => this.keepComplete(b));
+      this.current.set(variant, body);
     }
-    return cached;
+    if (body.peek(encoding)) return body;
+    // Someone is building the current body already: serve the last one that is complete.
+    const last = this.complete.get(variant);
+    return body.started(encoding) && last?.peek(encoding) ? last : body;
+  }
+
+  /** The bytes of what `body` says a scrape gets now (building them if need be). */
+  async bytes(variant: Variant, encoding: Encoding, tail?: Tail): Promise<Buffer> {
+    return this.body(variant, encoding, {}, tail).bytes(encoding);
+  }
+
+  private keepComplete(body: Body): void {
+    const kept = this.complete.get(body.variant);
+    // Keys grow with time and generation; an older body finishing late must not replace a newer one.
+    if (!kept || newer(body.key, kept.key)) this.complete.set(body.variant, body);
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Text-format pieces as OpenMetrics, each converted on its own (the conversion is line by line). */
+  private converted(pieces: string[]): string[] {
+    const next = pieces.map((piece, i) => {
+      const before = this.openMetrics[i];
+      return { piece, converted: before?.piece === piece ? before.converted : toOpenMetrics(piece) };
+    });
+    this.openMetrics = next;
+    return next.map((n) => n.converted);
+  }
+
+  private processMetrics(second: number): Promise<string> {
+    if (this.processRead?.second !== second) this.processRead = { second, text: this.process.render() };
+    return this.processRead.text;
+  }
+
+  /** Renders in slices: between slices the event loop serves scrapes and finishes polls. */
+  private async build(variant: Variant, nowMs: number, tail?: Tail): Promise<Block[]> {
+    this.builds += 1;
+    const pieces: string[] = [];
+    let sliceStart = performance.now();
+    for (const piece of this.options.render(variant, nowMs)) {
+      if (piece !== "") pieces.push(piece);
+      if (performance.now() - sliceStart >= this.sliceMs) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+    }
+    pieces.push(await this.processMetrics(nowMs / 1000));
+    const converted = variant === "openmetrics" ? this.converted(pieces) : pieces;
+    converted.push(tail?.(variant) ?? "");
+    let store = this.stores.get(variant);
+    if (!store) this.stores.set(variant, (store = new BlockStore()));
+    return store.blocksFor(converted);
   }
 }
 
-/**
- * One gzip member of the polled text followed by `live`: the cached deflate data, then the live
- * part's own (a deflate stream may go on with new blocks after a full flush), and a trailer
- * whose CRC-32 and length cover both.
- */
-function gzipMember(polled: Polled, live: Buffer): Buffer {
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(live, polled.crc), 0);
-  trailer.writeUInt32LE((polled.text.length + live.length) % 2 ** 32, 4);
-  return Buffer.concat([GZIP_HEADER, polled.deflated, deflateRawSync(live), trailer]);
+function newer(a: string, b: string): boolean {
+  const [as, ag] = a.split(".").map(Number) as [number, number];
+  const [bs, bg] = b.split(".").map(Number) as [number, number];
+  return as > bs || (as === bs && ag > bg);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The simulator on its own: `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1] [--clock-offset-s N] [--tls-cert F --tls-key F]`. */
+/** The simulator on its own: `node dist/simulator/cli.js --port 8080 --scenario demo [--offset-mode page|offset] [--host 127.0.0.1] [--clock-offset-s N] [--tls-cert F --tls-key F] [--workspaces N]`. */
 import { readFileSync } from "node:fs";
 import { SIM_CREDENTIALS } from "./auth";
 import { scenarioByName, SCENARIO_NAMES } from "./scenarios";
@@ -16,13 +16,15 @@ export interface CliArgs {
   clockOffsetS: number;
   tlsCert?: string;
   tlsKey?: string;
+  /** Workspaces of the fleet scenario. */
+  workspaces?: number;
 }
 
 export class UsageError extends Error {}
 
 const USAGE =
-  "usage: simulator [--port 8080] [--host 127.0.0.1] [--scenario demo|small|empty|large] " +
-  "[--offset-mode page|offset] [--tick-ms 5000] [--token-ttl-ms N] [--clock-offset-s N] [--tls-cert FILE --tls-key FILE]";
+  "usage: simulator [--port 8080] [--host 127.0.0.1] [--scenario demo|small|empty|large|fleet] " +
+  "[--offset-mode page|offset] [--tick-ms 5000] [--token-ttl-ms N] [--clock-offset-s N] [--tls-cert FILE --tls-key FILE] [--workspaces N (fleet only)]";
 
 function integer(flag: string, value: string, min: number, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -54,6 +56,7 @@ export function parseArgs(argv: readonly string[]): CliArgs | "help" {
         break;
       case "--tick-ms": args.tickMs = integer(flag, value, 100, 3_600_000); break;
       case "--token-ttl-ms": args.tokenTtlMs = integer(flag, value, 1, Number.MAX_SAFE_INTEGER); break;
+      case "--workspaces": args.workspaces = integer(flag, value, 1, 100_000); break;
       case "--clock-offset-s": {
         const sign = value.startsWith("-") ? -1 : 1;
         args.clockOffsetS = sign * integer(flag, value.replace(/^[-+]/, ""), 0, 10 * 365 * 86_400);
@@ -79,7 +82,9 @@ export function banner(sim: RunningSimulator, args: CliArgs): string {
   ];
   for (const p of projects) {
     lines.push(`Project ${p.projectId} (instance ${p.instanceId}):`);
-    for (const ws of p.workspaces) lines.push(`  workspace ${ws.id}  ${ws.name}${ws.isDefault ? " (default)" : ""}: ${ws.packageCount} packages`);
+    const listed = p.workspaces.length > 20 ? p.workspaces.slice(0, 3) : p.workspaces;
+    for (const ws of listed) lines.push(`  workspace ${ws.id}  ${ws.name}${ws.isDefault ? " (default)" : ""}: ${ws.packageCount} packages`);
+    if (listed.length < p.workspaces.length) lines.push(`  ... and ${p.workspaces.length - listed.length} more workspaces`);
   }
   lines.push(`Control routes (loopback only): ${sim.url}/-/sim/projects, /-/sim/counts, ...`);
   return lines.join("\n");
@@ -88,7 +93,7 @@ export function banner(sim: RunningSimulator, args: CliArgs): string {
 /** Starts the simulator and returns a stop function; the demo's life ticks on a timer. */
 export async function run(args: CliArgs, log: (line: string) => void): Promise<() => Promise<void>> {
   const sim = await startSimulator({
-    scenario: scenarioByName(args.scenario),
+    scenario: scenarioByName(args.scenario, { workspaces: args.workspaces }),
     offsetMode: args.offsetMode,
     tokenTtlMs: args.tokenTtlMs,
     clockOffsetMs: args.clockOffsetS * 1000,

@@ -8,6 +8,8 @@ export interface ScenarioOptions {
   /** Unix ms the data is relative to; default Date.now(). */
   now?: number;
   seed?: number;
+  /** Workspaces of the `fleet` scenario; default 1 000. */
+  workspaces?: number;
 }
 
 const HOUR = 3_600_000;
@@ -84,12 +86,26 @@ function large(now: number, seed: number): Scenario {
   };
 }
 
-const SCENARIOS: Record<string, (now: number, seed: number) => Scenario> = { demo, small, empty, large };
+/** Many workspaces of one instance, found by discovery: 48 packages each (4 pending, 2 releasing), for the fleet benchmark. */
+function fleet(now: number, seed: number, opts: ScenarioOptions): Scenario {
+  const projectId = hexId("project:fleet");
+  const n = opts.workspaces ?? 1_000;
+  const mix = (wsId: string) =>
+    packagesFor(projectId, wsId, [
+      { counts: { pending_review: 4 }, maxAgeMs: 2 * HOUR },
+      { counts: { releasing: 2 }, maxAgeMs: HOUR },
+      { counts: { succeeded: 38, failed: 4 }, maxAgeMs: 14 * DAY },
+    ], now, seed);
+  const workspaces = Array.from({ length: n }, (_, i) => workspace(projectId, `fleet-${String(i).padStart(5, "0")}`, i === 0, mix));
+  return { name: "fleet", projects: [{ projectId, instanceId: hexId("instance:fleet"), workspaces }], life: { seed } };
+}
+
+const SCENARIOS: Record<string, (now: number, seed: number, opts: ScenarioOptions) => Scenario> = { demo, small, empty, large, fleet };
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
 
 export function scenarioByName(name: string, opts: ScenarioOptions = {}): Scenario {
   const build = Object.hasOwn(SCENARIOS, name) ? SCENARIOS[name] : undefined;
   if (!build) throw new Error(`unknown scenario "${name}"; valid scenarios: ${SCENARIO_NAMES.join(", ")}`);
-  return build(opts.now ?? Date.now(), opts.seed ?? 42);
+  return build(opts.now ?? Date.now(), opts.seed ?? 42, opts);
 }

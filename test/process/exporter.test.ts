@@ -186,6 +186,15 @@ describe("the exporter process against the simulator", () => {
     expect(text).toMatch(/^nodejs_heap_size_total_bytes /m);
   });
 
+  it("never shows NaN, not even in scrapes close together", async () => {
+    const scrapes = await Promise.all([scrape(exporter.url), scrape(exporter.url)]);
+    scrapes.push(await scrape(exporter.url), await scrape(exporter.url));
+    for (const text of scrapes) {
+      expect(text).not.toMatch(/\bNaN\b/i);
+      expect(text).toMatch(/^nodejs_eventloop_lag_mean_seconds \d/m);
+    }
+  });
+
   it("passes promtool check metrics on its real output", async () => {
     expect(promtoolCheckMetrics(await scrape(exporter.url))).toBe("");
   });

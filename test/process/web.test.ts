@@ -104,8 +104,13 @@ describe("TLS with basic auth", () => {
   });
 
   it("counts scrapes by status code, the refused ones too", async () => {
-    const a = await httpsGet(`${exporter.url}/metrics`, { ca: pki.ca, auth: `${USER}:${PASSWORD}` });
-    const text = "status" in a ? a.body : "";
+    // A body is built at most once per second (docs/performance.md): the counts are those of the
+    // second it was built in, so the refused scrapes above show in a body built after them.
+    const text = await eventually(async () => {
+      const a = await httpsGet(`${exporter.url}/metrics`, { ca: pki.ca, auth: `${USER}:${PASSWORD}` });
+      const body = "status" in a ? a.body : "";
+      return (family(body, "dataarts_exporter_scrapes_total").find((s) => s.labels.code === "401")?.value ?? 0) >= 4 ? body : undefined;
+    }, "the refused scrapes to be counted");
     expect(family(text, "dataarts_exporter_scrapes_total").find((s) => s.labels.code === "401")!.value).toBeGreaterThanOrEqual(4);
     expect(family(text, "dataarts_exporter_scrapes_total").find((s) => s.labels.code === "200")!.value).toBeGreaterThanOrEqual(2);
     expect(family(text, "dataarts_exporter_scrapes_in_flight")[0]!.value).toBe(1);
@@ -160,7 +165,12 @@ describe("TLS with basic auth", () => {
     copyFileSync(pki.clientKey, keyFile);
     const still = await httpsGet(`${exporter.url}/metrics`, { ca: pki.ca, auth: `${USER}:${PASSWORD}` });
     expect("status" in still && still.peerFingerprint).toBe(next.fingerprint);
-    const text = "status" in still ? still.body : "";
+    // The gauge is in the next body built (at most one per second, docs/performance.md).
+    const text = await eventually(async () => {
+      const a = await httpsGet(`${exporter.url}/metrics`, { ca: pki.ca, auth: `${USER}:${PASSWORD}` });
+      const body = "status" in a ? a.body : "";
+      return family(body, "dataarts_exporter_web_config_last_reload_successful")[0]?.value === 0 ? body : undefined;
+    }, "the failed web config reload to show");
     expect(family(text, "dataarts_exporter_web_config_last_reload_successful")[0]!.value).toBe(0);
     expect(exporter.output()).toContain("private key does not match the certificate");
 

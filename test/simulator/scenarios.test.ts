@@ -89,6 +89,17 @@ describe("scenarioByName", () => {
     expect(NOW - stuck[0]!.apply_timestamp).toBeGreaterThan(3 * DAY);
   });
 
+  it("fleet has as many workspaces as asked for, in one instance, 48 packages each with 4 awaiting review", () => {
+    const s = scenarioByName("fleet", { now: NOW, workspaces: 25 });
+    const wss = s.projects[0]!.workspaces;
+    expect(s.projects[0]!.instanceId).toBeDefined();
+    expect(new Set(wss.map((w) => w.id)).size).toBe(25);
+    for (const ws of wss) {
+      expect(ws.packages).toHaveLength(48);
+      expect(ws.packages.filter((p) => p.deploy_status === 1)).toHaveLength(4);
+    }
+  });
+
   it("is deterministic for a given time and seed", () => {
     expect(scenarioByName("demo", { now: NOW })).toEqual(scenarioByName("demo", { now: NOW }));
   });

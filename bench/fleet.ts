@@ -1,0 +1,394 @@
+/**
+ * The fleet benchmark: real exporter processes polling N workspaces, found by discovery,
+ * from the simulator in another process; /metrics throughput beside references in the same run.
+ *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--package-series] [--node-flags "--max-semi-space-size=1"]
+ */
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { SIM_CREDENTIALS } from "../src/simulator/auth";
+import { hexId } from "../src/simulator/random";
+
+const DIST = resolve(__dirname, "..", "src");
+const BENCH = __dirname;
+const CLK_TCK = 100;
+/** How often the time to the first complete /metrics is checked (its resolution). */
+const FIRST_COMPLETE_CHECK_MS = 5_000;
+const PAGE_SIZE = 4096;
+
+export interface FleetOptions {
+  workspaces: number;
+  shards: number;
+  intervalSeconds: number;
+  wrkSeconds: number;
+  /** RSS over time: sample every 30 s for this many minutes (0: off). */
+  minutes: number;
+  packageSeries: boolean;
+  /** Node.js flags for the exporters (none by default, as the container image runs it). */
+  nodeFlags: string[];
+}
+
+export function parseFleetArgs(argv: string[]): FleetOptions {
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, nodeFlags: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const eq = argv[i]!.indexOf("=");
+    const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];
+    const value = () => Number(inline ?? argv[++i]);
+    switch (flag) {
+      case "--workspaces": opts.workspaces = value(); break;
+      case "--shards": opts.shards = value(); break;
+      case "--interval": opts.intervalSeconds = value(); break;
+      case "--wrk-seconds": opts.wrkSeconds = value(); break;
+      case "--minutes": opts.minutes = value(); break;
+      case "--package-series": opts.packageSeries = true; break;
+      case "--node-flags": opts.nodeFlags = (inline ?? argv[++i] ?? "").split(" ").filter(Boolean); break;
+      default: throw new Error(`fleet: unknown flag ${argv[i]}`);
+    }
+  }
+  for (const [k, v] of Object.entries(opts)) if (typeof v === "number" && !(v >= 0)) throw new Error(`fleet: --${k} must be a number`);
+  return opts;
+}
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+function start(command: string, args: string[], ready: (out: string) => boolean, what: string): Promise<Proc> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const exited = new Promise<void>((res) => child.once("exit", () => res()));
+  const proc: Proc = {
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await Promise.race([exited, sleep(3000).then(() => child.kill("SIGKILL"))]);
+    },
+  };
+  return new Promise((res, rej) => {
+    const timer = setInterval(() => {
+      if (ready(out)) {
+        clearInterval(timer);
+        res(proc);
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        rej(new Error(`${what} exited: ${out.slice(-2000)}`));
+      }
+    }, 50);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function rssMiB(pid: number): number {
+  const pages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
+  return (pages * PAGE_SIZE) / 2 ** 20;
+}
+
+/** The raw body (fetch would gunzip it). */
+function get(url: string, gzip = false): Promise<Buffer> {
+  return new Promise((res, rej) => {
+    const req = request(url, { headers: gzip ? { "Accept-Encoding": "gzip" } : {} }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on("data", (c: Buffer) => chunks.push(c));
+      r.on("end", () => res(Buffer.concat(chunks)));
+      r.on("error", rej);
+    });
+    req.on("error", rej);
+    req.end();
+  });
+}
+
+/** One line per sample, as written: `name{labels} value`. */
+function samples(text: string, name: string): Array<{ line: string; value: number }> {
+  const out: Array<{ line: string; value: number }> = [];
+  let at = text.indexOf(`\n${name}{`);
+  while (at >= 0) {
+    const end = text.indexOf("\n", at + 1);
+    const line = text.slice(at + 1, end);
+    out.push({ line, value: Number(line.slice(line.lastIndexOf(" ") + 1)) });
+    at = text.indexOf(`\n${name}{`, end);
+  }
+  return out;
+}
+
+const workspaceIdOf = (line: string) => /workspace_id="([^"]*)"/.exec(line)?.[1] ?? "";
+const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+
+interface Exporter extends Proc {
+  url: string;
+  pid: number;
+  shard: number;
+}
+
+async function startExporter(dir: string, shard: number, opts: FleetOptions, simUrl: string): Promise<Exporter> {
+  const projectId = hexId("project:fleet");
+  const config = join(dir, `config-${shard}.yml`);
+  writeFileSync(
+    config,
+    [
+      "polling:",
+      `  interval: ${opts.intervalSeconds}s`,
+      `  timeout: ${Math.min(10_000, opts.intervalSeconds * 500)}ms`,
+      "metrics:",
+      `  package_series: ${opts.packageSeries}`,
+      "projects:",
+      `  - project_id: ${projectId}`,
+      "    region: bench-1",
+      `    endpoint: ${simUrl}`,
+      `    auth: {type: aksk, access_key: ${SIM_CREDENTIALS.accessKey}, secret_key: ${SIM_CREDENTIALS.secretKey}}`,
+      `    discover: {instance_id: ${hexId("instance:fleet")}}`,
+      "",
+    ].join("\n"),
+  );
+  const port = await freePort();
+  const args = [...opts.nodeFlags, join(DIST, "cli.js"), `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"];
+  if (opts.shards > 1) args.push(`--shard=${shard}`, `--total-shards=${opts.shards}`);
+  const proc = await start(process.execPath, args, () => true, `exporter ${shard}`);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200 && proc.child.exitCode === null; i++) {
+    if (await get(`${url}/-/healthy`).then(() => true, () => false)) return { ...proc, url, pid: proc.child.pid!, shard };
+    await sleep(50);
+  }
+  await proc.stop();
+  throw new Error(`exporter ${shard} did not start: ${proc.output().slice(-2000)}`);
+}
+
+interface ShardFigures {
+  shard: number;
+  workspaces: Set<string>;
+  firstCompleteS: number;
+  requestsPerWorkspacePoll: number;
+  cpuMsPerRequest: number;
+  rssMiB: number;
+  heapMiB: number;
+  metricsMiB: number;
+}
+
+interface WrkResult {
+  rps: number;
+  p99Ms: number;
+  /** CPU time of the server per request, when its pid is known. */
+  cpuMsPerRequest?: number;
+}
+
+function wrk(url: string, seconds: number, pid?: number): WrkResult {
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
+  const r = spawnSync("wrk", ["-t2", "-c64", `-d${seconds}s`, "--latency", "-H", "Accept-Encoding: gzip", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+  const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(r.stdout);
+  const p99Ms = m ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]!]! : NaN;
+  if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? NaN);
+  return { rps, p99Ms, cpuMsPerRequest: pid ? ((cpuSeconds(pid) - cpu0) * 1000) / requests : undefined };
+}
+
+async function nginx(dir: string): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  if (spawnSync("nginx", ["-v"]).error) return undefined;
+  const port = await freePort();
+  const conf = join(dir, "nginx.conf");
+  for (const d of ["tmp", "logs"]) mkdirSync(join(dir, d), { recursive: true });
+  const t = join(dir, "tmp");
+  writeFileSync(
+    conf,
+    `${process.getuid?.() === 0 ? "user root;\n" : ""}worker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\n` +
+      "events { worker_connections 1024; }\n" +
+      `http { access_log off; client_body_temp_path ${t}; proxy_temp_path ${t}; fastcgi_temp_path ${t}; uwsgi_temp_path ${t}; scgi_temp_path ${t};\n` +
+      `  server { listen 127.0.0.1:${port}; location = /metrics { root ${dir}/www; gzip_static on; default_type "text/plain; version=0.0.4; charset=utf-8"; } } }\n`,
+  );
+  const proc = await start("nginx", ["-p", dir, "-c", conf, "-e", `${dir}/logs/error.log`], () => true, "nginx");
+  const url = `http://127.0.0.1:${port}/metrics`;
+  for (let i = 0; i < 100; i++) {
+    if (await get(url).then(() => true, () => false)) return { url, stop: proc.stop };
+    await sleep(50);
+  }
+  await proc.stop();
+  return undefined;
+}
+
+function slopeMiBPerHour(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return (sxy / sxx) * 3600;
+}
+
+const fixed = (v: number, d = 2) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
+
+export async function fleet(opts: FleetOptions): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "dataarts-fleet-"));
+  chmodSync(dir, 0o755);
+  const procs: Array<{ stop(): Promise<void> }> = [];
+  const started = Date.now();
+  try {
+    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}`);
+    console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`);
+    const sim = await start(
+      process.execPath,
+      [join(DIST, "simulator", "cli.js"), "--scenario=fleet", `--workspaces=${opts.workspaces}`, "--port=0"],
+      (out) => /listening on http:\/\/\S+/.test(out) && out.includes("Control routes"),
+      "simulator",
+    );
+    procs.push(sim);
+    const simUrl = /listening on (http:\/\/\S+)/.exec(sim.output())![1]!;
+    const launched = Date.now();
+    const exporters: Exporter[] = [];
+    for (let s = 0; s < opts.shards; s++) {
+      const e = await startExporter(dir, s, opts, simUrl);
+      exporters.push(e);
+      procs.push(e);
+    }
+
+    // Time to the first complete /metrics: every workspace the shard polls is up, and the shards cover all of them.
+    const firstComplete = new Map<number, number>();
+    const sets = new Map<number, Set<string>>();
+    const deadline = Date.now() + (opts.intervalSeconds * 3 + 120) * 1000;
+    while (firstComplete.size < exporters.length && Date.now() < deadline) {
+      for (const e of exporters) {
+        if (firstComplete.has(e.shard)) continue;
+        // As Prometheus scrapes: with gzip.
+        const text = gunzipSync(await get(`${e.url}/metrics`, true)).toString();
+        const up = samples(text, "dataarts_workspace_up");
+        sets.set(e.shard, new Set(up.map((s) => workspaceIdOf(s.line))));
+        const union = [...sets.values()].reduce((n, s) => n + s.size, 0);
+        if (up.length > 0 && up.every((s) => s.value === 1) && (opts.shards > 1 || up.length === opts.workspaces) && union <= opts.workspaces) {
+          firstComplete.set(e.shard, (Date.now() - launched) / 1000);
+        }
+      }
+      // Every check is a scrape that builds a body while the first polls land: not more often than Prometheus would.
+      await sleep(FIRST_COMPLETE_CHECK_MS);
+    }
+    if (firstComplete.size < exporters.length) throw new Error("the exporters did not complete a round of polls in time");
+
+    // A steady window of one interval: API requests per workspace per poll, CPU per request, memory.
+    await fetch(`${simUrl}/-/sim/counts/reset`, { method: "POST" });
+    const cpuBefore = exporters.map((e) => cpuSeconds(e.pid));
+    const windowStart = Date.now();
+    const rssPeak = exporters.map(() => 0);
+    while (Date.now() - windowStart < opts.intervalSeconds * 1000) {
+      exporters.forEach((e, i) => (rssPeak[i] = Math.max(rssPeak[i]!, rssMiB(e.pid))));
+      await sleep(1000);
+    }
+    const windowS = (Date.now() - windowStart) / 1000;
+    const cpuAfter = exporters.map((e) => cpuSeconds(e.pid));
+    const counts = (await (await fetch(`${simUrl}/-/sim/counts`)).json()) as Record<string, number>;
+    const figures: ShardFigures[] = [];
+    for (const [i, e] of exporters.entries()) {
+      const gz = await get(`${e.url}/metrics`, true);
+      const text = gunzipSync(gz).toString();
+      const mine = new Set(samples(text, "dataarts_workspace_info").map((s) => workspaceIdOf(s.line)));
+      let requests = 0;
+      for (const [key, n] of Object.entries(counts)) if (key.includes("/") && mine.has(key.slice(key.indexOf("/") + 1))) requests += n;
+      const polls = (mine.size * windowS) / opts.intervalSeconds;
+      figures.push({
+        shard: e.shard,
+        workspaces: mine,
+        firstCompleteS: firstComplete.get(e.shard)!,
+        requestsPerWorkspacePoll: requests / polls,
+        cpuMsPerRequest: ((cpuAfter[i]! - cpuBefore[i]!) * 1000) / requests,
+        rssMiB: rssPeak[i]!,
+        heapMiB: gauge(text, "nodejs_heap_size_used_bytes") / 2 ** 20,
+        metricsMiB: text.length / 2 ** 20,
+      });
+    }
+    console.log(`\nPolling (steady window of ${windowS.toFixed(0)} s; CPU from /proc, requests from the simulator's counts)`);
+    console.table(
+      figures.map((f) => ({
+        shard: f.shard,
+        workspaces: f.workspaces.size,
+        "first complete /metrics (s)": fixed(f.firstCompleteS, 1),
+        "requests / workspace / poll": fixed(f.requestsPerWorkspacePoll),
+        "CPU ms / API request": fixed(f.cpuMsPerRequest, 3),
+        "peak RSS (MiB)": fixed(f.rssMiB, 1),
+        "heap used (MiB)": fixed(f.heapMiB, 1),
+        "/metrics (MiB)": fixed(f.metricsMiB, 2),
+      })),
+    );
+    if (opts.shards > 1) {
+      const all = figures.flatMap((f) => [...f.workspaces]);
+      const distinct = new Set(all);
+      console.log(`Shards: ${all.length} workspaces in all, ${distinct.size} distinct of ${opts.workspaces}: ${distinct.size === all.length ? "disjoint" : "OVERLAPPING"} and ${distinct.size === opts.workspaces ? "complete" : "INCOMPLETE"}`);
+    }
+
+    if (opts.shards === 1 && opts.wrkSeconds > 0) await throughput(dir, exporters[0]!, opts.wrkSeconds);
+
+    if (opts.minutes > 0) {
+      console.log(`\nRSS over ${opts.minutes} min (every 30 s; each exporter scraped with gzip every 15 s, as Prometheus would)`);
+      const points: Array<[number, number]> = [];
+      const t0 = Date.now();
+      while (Date.now() - t0 <= opts.minutes * 60_000) {
+        const rss = exporters.reduce((a, e) => a + rssMiB(e.pid), 0) / exporters.length;
+        points.push([(Date.now() - t0) / 1000, rss]);
+        console.log(`  ${((Date.now() - t0) / 60_000).toFixed(1)} min  ${rss.toFixed(1)} MiB`);
+        for (let half = 0; half < 2; half++) {
+          await Promise.all(exporters.map((e) => get(`${e.url}/metrics`, true)));
+          await sleep(15_000);
+        }
+      }
+      const settled = points.slice(Math.floor(points.length / 2));
+      console.log(`RSS slope: ${slopeMiBPerHour(points).toFixed(1)} MiB/hour over all ${points.length} samples, ${slopeMiBPerHour(settled).toFixed(1)} MiB/hour over the last ${settled.length} (least squares)`);
+    }
+    console.log(`\nLoad at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** /metrics with gzip at 64 connections: the exporter, a bare Koa app with the same bytes, nginx gzip_static. */
+async function throughput(dir: string, exporter: Exporter, seconds: number): Promise<void> {
+  const url = `${exporter.url}/metrics`;
+  const gz = await get(url, true);
+  mkdirSync(join(dir, "www"), { recursive: true });
+  writeFileSync(join(dir, "www", "metrics"), gunzipSync(gz));
+  writeFileSync(join(dir, "www", "metrics.gz"), gz);
+  const ours = wrk(url, seconds, exporter.pid);
+  const koa = await start(process.execPath, [join(BENCH, "bare-koa.js"), join(dir, "www", "metrics"), join(dir, "www", "metrics.gz")], (o) => o.includes("listening"), "bare koa");
+  const koaUrl = `http://127.0.0.1:${/listening (\d+)/.exec(koa.output())![1]}/metrics`;
+  const bare = wrk(koaUrl, seconds, koa.child.pid);
+  await koa.stop();
+  const web = await nginx(dir);
+  const ng = web ? wrk(web.url, seconds) : undefined;
+  await web?.stop();
+  console.log(`\n/metrics with gzip (${(gz.length / 1024).toFixed(0)} KiB), wrk -t2 -c64 -d${seconds}s; exporter keeps polling meanwhile`);
+  const row = (name: string, r: WrkResult) => ({
+    server: name,
+    "req/s": fixed(r.rps, 0),
+    "p99 (ms)": fixed(r.p99Ms),
+    "req/s ÷ bare Koa": fixed(r.rps / bare.rps),
+    "p99 ÷ bare Koa": fixed(r.p99Ms / bare.p99Ms),
+    "CPU ms / request": r.cpuMsPerRequest === undefined ? "-" : fixed(r.cpuMsPerRequest, 3),
+  });
+  console.table([row("exporter", ours), row("bare Koa, same bytes", bare), ...(ng ? [row("nginx gzip_static, 1 worker", ng)] : [])]);
+}

@@ -1,0 +1,110 @@
+/** One gzip member made of separately deflated pieces, so that a body re-compresses only the pieces that changed. */
+import { promisify } from "node:util";
+import * as zlib from "node:zlib";
+
+const deflateRaw = promisify(zlib.deflateRaw);
+const gzipWhole = promisify(zlib.gzip);
+
+/** A piece of a body: its text, its length and CRC in bytes, and once asked for, its deflate blocks. */
+export interface Block {
+  text: string;
+  length: number;
+  crc: number;
+  deflated?: Promise<Buffer>;
+}
+
+/** ID1 ID2, deflate, no flags, no mtime, no extra flags, OS unix (as zlib writes it). */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]);
+/** An empty final block with fixed codes: what zlib writes when a flushed stream is finished. */
+const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
+
+const crc32 = (zlib as { crc32?: (data: Buffer | string, value?: number) => number }).crc32;
+
+/**
+ * Keeps the pieces of the last body. Each piece is deflated on its own and
+ * ends with a sync flush (byte-aligned, not final, no back-reference to earlier pieces), so
+ * the pieces' deflate output laid end to end, a final empty block, and the CRC and length of
+ * the whole text make one valid gzip member: pigz builds its gzip streams the same way.
+ * Only the text and the compressed bytes are kept: scrapers ask for gzip, and the plain
+ * body is encoded from the text when one asks for it.
+ */
+export class BlockStore {
+  private last: Array<{ piece: string; block: Block }> = [];
+
+  /**
+   * The blocks of a body made of these pieces, reusing those of the last body where the piece
+   * at the same place has the same text; forgets the rest. Compared by place, not looked up by
+   * text: hashing a long string is as slow as reading it, and most pieces are the very same
+   * string as last time (an identity check).
+   */
+  blocksFor(pieces: string[]): Block[] {
+    const next: Array<{ piece: string; block: Block }> = [];
+    for (const piece of pieces) {
+      if (piece === "") continue;
+      const before = this.last[next.length];
+      const block = before?.piece === piece ? before.block : { text: piece, length: Buffer.byteLength(piece), crc: crc32 ? crc32(piece) : 0 };
+      next.push({ piece, block });
+    }
+    this.last = next;
+    return next.map((n) => n.block);
+  }
+
+  /** The plain body. */
+  static text(blocks: Block[]): Buffer {
+    return Buffer.from(blocks.map((b) => b.text).join(""));
+  }
+
+  /** One gzip member of the blocks' bytes; only blocks never compressed before are compressed (off the event loop). */
+  static async gzip(blocks: Block[]): Promise<Buffer> {
+    if (!crc32) return gzipWhole(BlockStore.text(blocks));
+    const deflated = await Promise.all(blocks.map((b) => (b.deflated ??= deflateRaw(b.text, { finishFlush: zlib.constants.Z_SYNC_FLUSH }))));
+    let crc = 0;
+    let length = 0;
+    for (const b of blocks) {
+      crc = crc32Combine(crc, b.crc, b.length);
+      length += b.length;
+    }
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(length % 2 ** 32, 4);
+    return Buffer.concat([GZIP_HEADER, ...deflated, FINAL_BLOCK, trailer]);
+  }
+}
+
+/** The CRC-32 polynomial, reflected. */
+const POLY = 0xedb88320;
+
+/** a(x) * b(x) modulo the CRC polynomial (zlib's multmodp). */
+function multModP(a: number, b: number): number {
+  let m = 1 << 31;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^n) modulo the polynomial, n = 0..31. */
+const X2N: number[] = [1 << 30];
+for (let n = 1; n < 32; n++) X2N.push(multModP(X2N[n - 1]!, X2N[n - 1]!));
+
+/** x^(n * 2^k) modulo the polynomial (zlib's x2nmodp). */
+function x2nModP(n: number, k: number): number {
+  let p = 1 << 31;
+  while (n) {
+    if (n & 1) p = multModP(X2N[k & 31]!, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
+}
+
+/** The CRC of A followed by B from the CRCs of both and B's length (zlib's crc32_combine): no byte read twice. */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  return (multModP(x2nModP(lengthB, 3), crcA) ^ crcB) >>> 0;
+}

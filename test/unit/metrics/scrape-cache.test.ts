@@ -1,0 +1,191 @@
+import { gunzipSync, crc32 } from "node:zlib";
+import { ScrapeCache } from "../../../src/metrics/scrape-cache";
+import { ProcessMetrics, lagStats } from "../../../src/metrics/process-metrics";
+import { ageChunks, polledChunks } from "../../../src/metrics/families";
+import { toOpenMetrics } from "../../../src/metrics/exposition";
+import { WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
+import { family } from "../../helpers/promtool";
+import { FakeClock } from "../../helpers/fake-clock";
+
+const START = Date.UTC(2026, 10, 29, 12, 0, 0, 250);
+
+function polled(workspaceId: string, applyMs: number): WorkspaceState {
+  return pollSucceeded(
+    initialState({ projectId: "p1", workspaceId, name: workspaceId, region: "r" }),
+    {
+      data: { counts: { pending_review: 1, succeeded: 2, failed: 0, releasing: 0 }, oldestPendingApplyMs: applyMs, pending: [{ id: "pk1", name: "one", applicant: "ann", applyMs }] },
+      recentReleases: [],
+      retainFromMs: 0,
+      releasing: [],
+    },
+    { startedMs: applyMs, endedMs: applyMs },
+  );
+}
+
+const info = { version: "t", revision: "t", branch: "t", platform: "t", nodejsVersion: "v20", reloadSuccessful: true, lastReloadSuccessMs: 0, shard: { ordinal: 0, total: 1 } };
+
+/** A cache over real families of `states`, counting how often the exposition is rendered. */
+function setup(states: { current: WorkspaceState[] }) {
+  const clock = new FakeClock(START);
+  const renders: number[] = [];
+  let processReads = 0;
+  const cache = new ScrapeCache({
+    clock,
+    render: function* (_variant, nowMs) {
+      renders.push(nowMs);
+      yield* polledChunks(states.current, info);
+      yield* ageChunks(states.current, nowMs);
+    },
+    process: { render: async () => `# TYPE test_process_reads gauge\ntest_process_reads ${++processReads}\n` },
+  });
+  return { clock, cache, renders };
+}
+
+const text = async (cache: ScrapeCache) => (await cache.bytes("text", "identity")).toString();
+
+describe("the scrape cache", () => {
+  it("gives two scrapes in the same second the same bytes, text and gzip, from one build", async () => {
+    const { clock, cache, renders } = setup({ current: [polled("w1", START - 60_000)] });
+    const first = await cache.bytes("text", "identity");
+    const firstGzip = await cache.bytes("text", "gzip");
+    clock.advance(700); // still the same second
+    expect(await cache.bytes("text", "identity")).toBe(first);
+    expect(await cache.bytes("text", "gzip")).toBe(firstGzip);
+    expect(renders).toHaveLength(1);
+    expect(cache.builds).toBe(1);
+    expect(gunzipSync(firstGzip).equals(first)).toBe(true);
+  });
+
+  it("gzips the whole body as one member: its trailer holds the CRC and length of all of it", async () => {
+    const { cache } = setup({ current: [polled("w1", START - 60_000), polled("w2", START - 5_000)] });
+    const body = await cache.bytes("text", "identity");
+    const gz = await cache.bytes("text", "gzip");
+    expect(gz.readUInt32LE(gz.length - 8)).toBe(crc32(body));
+    expect(gz.readUInt32LE(gz.length - 4)).toBe(body.length);
+  });
+
+  it("builds again after a poll in the same second, with the poll's data", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { cache, renders } = setup(states);
+    const before = await text(cache);
+    states.current = [polled("w1", START - 30_000)];
+    cache.invalidate();
+    const after = await text(cache);
+    expect(renders).toHaveLength(2);
+    expect(after).not.toBe(before);
+    expect(family(after, "dataarts_release_packages_pending_review_oldest_age_seconds")[0]!.value).toBe(29.75);
+  });
+
+  it("moves ages on from one second to the next, computed at the start of the second", async () => {
+    const { clock, cache } = setup({ current: [polled("w1", START - 60_000)] });
+    const age = async () => family(await text(cache), "dataarts_release_package_pending_review_age_seconds")[0]!.value;
+    expect(await age()).toBe(59.75);
+    clock.advance(750);
+    expect(await age()).toBe(60.75);
+    clock.advance(1_000);
+    expect(await age()).toBe(61.75);
+  });
+
+  it("takes the process metrics once per second", async () => {
+    const { clock, cache } = setup({ current: [polled("w1", START - 60_000)] });
+    await text(cache);
+    cache.invalidate();
+    const sameSecond = await text(cache);
+    expect(family(sameSecond, "test_process_reads")[0]!.value).toBe(1);
+    clock.advance(1_000);
+    expect(family(await text(cache), "test_process_reads")[0]!.value).toBe(2);
+  });
+
+  it("serves the last complete body while a newer one is being built, and never two builds at once", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { cache, renders } = setup(states);
+    const old = await cache.bytes("text", "identity");
+    cache.invalidate();
+    const building = cache.bytes("text", "identity");
+    expect(cache.body("text", "identity").peek("identity")).toBe(old);
+    expect(await building).not.toBe(old);
+    expect(renders).toHaveLength(2);
+  });
+
+  it("builds at most one body per second while other scrapes are in flight, and a lone scrape still sees every poll", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { clock, cache, renders } = setup(states);
+    const first = await cache.bytes("text", "gzip");
+    states.current = [polled("w1", START - 30_000)];
+    cache.invalidate();
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    expect(renders).toHaveLength(1);
+    const lone = await cache.body("text", "gzip").bytes("gzip");
+    expect(lone).not.toBe(first);
+    cache.invalidate();
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(lone);
+    clock.advance(1_000);
+    const nextSecond = cache.body("text", "gzip", { busy: true });
+    expect(nextSecond.peek("gzip")).toBeUndefined();
+    expect(await nextSecond.bytes("gzip")).not.toBe(lone);
+    expect(renders).toHaveLength(3);
+  });
+
+  it("gives a body's ETag without building it, different per encoding, new with the data", () => {
+    const { cache } = setup({ current: [polled("w1", START - 60_000)] });
+    const body = cache.body("text", "identity");
+    const etag = body.etag("identity");
+    expect(body.etag("gzip")).not.toBe(etag);
+    expect(cache.body("text", "identity").etag("identity")).toBe(etag);
+    cache.invalidate();
+    expect(cache.body("text", "identity").etag("identity")).not.toBe(etag);
+    expect(cache.builds).toBe(0);
+  });
+
+  it("builds OpenMetrics as the text body converted piece by piece, then the tail as given", async () => {
+    const states = { current: [polled("w1", START - 60_000), polled("w2", START - 5_000)] };
+    const { cache } = setup(states);
+    const text = (await cache.bytes("text", "identity")).toString();
+    const tail = () => "# EOF\n";
+    expect((await cache.bytes("openmetrics", "identity", tail)).toString()).toBe(toOpenMetrics(text) + "# EOF\n");
+    states.current = [states.current[0]!, polled("w2", START - 4_000)];
+    cache.invalidate();
+    const again = (await cache.bytes("text", "identity")).toString();
+    expect(gunzipSync(await cache.bytes("openmetrics", "gzip", tail)).toString()).toBe(toOpenMetrics(again) + "# EOF\n");
+  });
+
+  it("lets other work run between slices of a build", async () => {
+    const clock = new FakeClock(START);
+    let ranBetween = false;
+    const cache = new ScrapeCache({
+      clock,
+      sliceMs: 0,
+      render: function* () {
+        setImmediate(() => (ranBetween = true));
+        yield "a 1\n";
+        yield "b 1\n";
+        yield `between ${ranBetween ? 1 : 0}\n`;
+      },
+      process: { render: async () => "" },
+    });
+    expect((await cache.bytes("text", "identity")).toString()).toBe("a 1\nb 1\nbetween 1\n");
+  });
+});
+
+describe("the process metrics", () => {
+  it("never show NaN, even for two scrapes close together", async () => {
+    const metrics = new ProcessMetrics();
+    try {
+      const first = await metrics.render();
+      const second = await metrics.render();
+      for (const out of [first, second]) {
+        expect(out).not.toMatch(/\bNaN\b/);
+        expect(family(out, "nodejs_eventloop_lag_mean_seconds")).toHaveLength(1);
+      }
+    } finally {
+      metrics.stop();
+    }
+  });
+
+  it("read no lag window that recorded nothing, and turn a non-finite value into 0", () => {
+    const empty = { count: 0, min: 9223372036854776000, max: 0, mean: NaN, stddev: NaN, percentile: () => 0 };
+    expect(lagStats(empty)).toBeUndefined();
+    const odd = { count: 1, min: 1e6, max: 3e6, mean: 2e6, stddev: NaN, percentile: (p: number) => p * 1e4 };
+    expect(lagStats(odd)).toEqual({ min: 0.001, max: 0.003, mean: 0.002, stddev: 0, p50: 0.0005, p90: 0.0009, p99: 0.00099 });
+  });
+});
