@@ -1,5 +1,5 @@
 /** Starts polling and serving: the one place where the parts are wired together. */
-import type { Server } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { Config, redactConfig } from "./config/config";
@@ -20,7 +20,7 @@ import { describeWebConfig } from "./http/web-config";
 import { accessControl } from "./http/access";
 import { ScrapeMetrics } from "./http/self-metrics";
 import { metricsTail } from "./http/metrics-body";
-import { DEFAULT_HANDSHAKE_LIMITS, HandshakeLimits, createTlsServer } from "./http/tls-server";
+import { DEFAULT_HANDSHAKE_LIMITS, HandshakeLimits, TlsServer, closeTlsServer, createTlsServer } from "./http/tls-server";
 import { createServer } from "node:http";
 
 export interface RunOptions {
@@ -36,6 +36,9 @@ export interface RunOptions {
   /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case), from the entry point. */
   env?: ProxyEnv;
 }
+
+/** A listener: plain HTTP, or TLS (HTTP/1.1, or HTTP/2 with HTTP/1.1 when the web config allows it). */
+export type Server = HttpServer | TlsServer;
 
 export interface Running {
   exporter: Exporter;
@@ -111,11 +114,11 @@ export async function run(options: RunOptions): Promise<Running> {
   const servers: Server[] = [];
   try {
     for (const address of options.flags.listen) {
-      const server = tls ? createTlsServer(app.callback(), webConfig!, options.handshake ?? DEFAULT_HANDSHAKE_LIMITS, logger) : createServer(app.callback());
+      const server: Server = tls ? createTlsServer(app.callback(), webConfig!, options.handshake ?? DEFAULT_HANDSHAKE_LIMITS, logger) : createServer(app.callback());
       servers.push(await listenOn(server, address));
     }
   } catch (err) {
-    await Promise.all(servers.map(close));
+    await Promise.all(servers.map(closeServer));
     throw err;
   }
   exporter.start();
@@ -133,9 +136,13 @@ export async function run(options: RunOptions): Promise<Running> {
     reload,
     stop: async () => {
       exporter.stop();
-      await Promise.all(servers.map(close));
+      await Promise.all(servers.map(closeServer));
     },
   };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return "setSecureContext" in server ? closeTlsServer(server) : close(server);
 }
 
 function urlOf(tls: boolean, listen: ListenAddress, server: Server): string {

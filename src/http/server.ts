@@ -1,6 +1,7 @@
 /** The exporter's HTTP face: metrics, landing page, health, readiness and reload. */
 import Koa from "koa";
 import type { Server } from "node:http";
+import type { Server as NetServer } from "node:net";
 import type { Logger } from "pino";
 import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../metrics/exposition";
 import type { Encoding, ScrapeCache } from "../metrics/scrape-cache";
@@ -143,7 +144,7 @@ export interface ListenAddress {
 }
 
 /** Starts an already built server (plain or TLS) on one address. */
-export function listenOn<S extends Server>(server: S, address: ListenAddress): Promise<S> {
+export function listenOn<S extends NetServer>(server: S, address: ListenAddress): Promise<S> {
   return new Promise((resolve, reject) => {
     server.once("listening", () => resolve(server));
     server.once("error", reject);

@@ -1,21 +1,29 @@
 /** The HTTPS listener: certificates from the web config, client-certificate rules, handshake limits and rotation. */
 import { createServer } from "node:https";
-import type { RequestListener } from "node:http";
-import type { Server } from "node:https";
+import type { Server as HttpsServer } from "node:https";
+import type { Http2SecureServer } from "node:http2";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { WebConfigSource } from "./web-config-source";
 import { TlsMaterial, TlsSettings, clientCertOptions, secureContextOptions } from "./web-config";
+import { Handler, closeHttp2Listener, createHttp2Listener } from "./http2-listener";
 
 export interface HandshakeLimits {
   /** A client must finish its handshake within this; Node's default (120 s) lets a stalled client sit too long. */
   timeoutMs: number;
   /** Handshakes in progress at once; a new connection beyond this closes the oldest unfinished one. */
   maxPending: number;
+  /** An established connection with nothing to do is closed after this (HTTP/1.1 keep-alive, HTTP/2 session); Node's HTTP/1.1 default. */
+  idleTimeoutMs?: number;
 }
 
-export const DEFAULT_HANDSHAKE_LIMITS: HandshakeLimits = { timeoutMs: 10_000, maxPending: 128 };
+export const DEFAULT_HANDSHAKE_LIMITS: HandshakeLimits = { timeoutMs: 10_000, maxPending: 128, idleTimeoutMs: 5_000 };
+
+/** HTTPS with HTTP/1.1 only (`http2: false`), or HTTP/2 with HTTP/1.1 on the same port (the toolkit's default). */
+export type TlsServer = HttpsServer | Http2SecureServer;
+
+const socketsOf = new WeakMap<TlsServer, Set<Socket>>();
 
 /**
  * An HTTPS server whose certificates and client rules follow the web config. Before each
@@ -23,12 +31,13 @@ export const DEFAULT_HANDSHAKE_LIMITS: HandshakeLimits = { timeoutMs: 10_000, ma
  * rotation without restart). Unfinished handshakes are bounded and the oldest is dropped
  * first, so clients that never finish cannot keep a scraper out.
  */
-export function createTlsServer(handler: RequestListener, source: WebConfigSource, limits: HandshakeLimits, logger: Logger): Server {
+export function createTlsServer(handler: Handler, source: WebConfigSource, limits: HandshakeLimits, logger: Logger): TlsServer {
   const material = source.current.tls!;
-  const server = createServer(
-    { ...secureContextOptions(material), ...clientCertOptions(material.settings), handshakeTimeout: limits.timeoutMs, ALPNProtocols: ["http/1.1"] },
-    handler,
-  );
+  const options = { ...secureContextOptions(material), ...clientCertOptions(material.settings), handshakeTimeout: limits.timeoutMs };
+  const idleTimeoutMs = limits.idleTimeoutMs ?? DEFAULT_HANDSHAKE_LIMITS.idleTimeoutMs!;
+  const server: TlsServer = source.current.http2
+    ? createHttp2Listener(options, handler, idleTimeoutMs)
+    : Object.assign(createServer({ ...options, ALPNProtocols: ["http/1.1"] }, handler as Parameters<typeof createServer>[1]), { keepAliveTimeout: idleTimeoutMs });
   let settings = material.settings;
   const apply = (m: TlsMaterial) => {
     settings = m.settings;
@@ -39,6 +48,8 @@ export function createTlsServer(handler: RequestListener, source: WebConfigSourc
   source.onChange((config) => config.tls && apply(config.tls));
 
   const pending = new Map<string, Socket>();
+  const sockets = new Set<Socket>();
+  socketsOf.set(server, sockets);
   const keyOf = (s: { remoteAddress?: string; remotePort?: number }) => `${s.remoteAddress}|${s.remotePort}`;
   // Prepended: runs before Node's own listener wraps the socket, so a rotated certificate serves this very connection.
   server.prependListener("connection", (socket: Socket) => {
@@ -50,7 +61,11 @@ export function createTlsServer(handler: RequestListener, source: WebConfigSourc
     }
     const key = keyOf(socket);
     pending.set(key, socket);
-    socket.once("close", () => pending.get(key) === socket && pending.delete(key));
+    sockets.add(socket);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      if (pending.get(key) === socket) pending.delete(key);
+    });
   });
   server.prependListener("secureConnection", (socket: TLSSocket) => {
     pending.delete(keyOf(socket));
@@ -65,6 +80,20 @@ export function createTlsServer(handler: RequestListener, source: WebConfigSourc
     if (err.code === "ERR_SSL_HTTP_REQUEST") answerPlainHttp(socket);
   });
   return server;
+}
+
+/** Closes a listener made by createTlsServer, ending keep-alive and in-flight connections within about a second. */
+export function closeTlsServer(server: TlsServer): Promise<void> {
+  if (!("closeAllConnections" in server)) return closeHttp2Listener(server, socketsOf.get(server) ?? []);
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      // Node's HTTP code does not know connections still in their handshake; they would hold close() until the handshake timeout.
+      for (const socket of socketsOf.get(server) ?? []) socket.destroy();
+    }, 500).unref();
+  });
 }
 
 /** What Go's servers answer to plain HTTP on a TLS port, so that the mistake explains itself. */

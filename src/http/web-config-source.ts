@@ -46,6 +46,8 @@ export class WebConfigSource {
     try {
       const next = loadWebConfig(this.path, this.readFile);
       if (!!next.tls !== !!this.config.tls) throw new WebConfigError(`web config ${this.path}: turning TLS on or off needs a restart`);
+      // The listener is HTTP/2-capable or not from its start, as in the toolkit.
+      if (next.tls && next.http2 !== this.config.http2) throw new WebConfigError(`web config ${this.path}: turning http2 on or off needs a restart`);
       this.apply(next);
       return { ok: true };
     } catch (err) {

@@ -62,3 +62,11 @@ export function curl(url: string, args: string[]): CurlResult {
   if (r.error) throw new Error(`curl is not installed (.ci/run installs it): ${r.error.message}`);
   return { exit: r.status ?? -1, http: r.stdout, stderr: r.stderr.trim() };
 }
+
+/** Real curl, also reporting the HTTP version it spoke ("2", "1.1"). */
+export function curlProtocol(url: string, args: string[]): CurlResult & { version: string } {
+  const r = spawnSync("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", "--max-time", "10", ...args, url], { encoding: "utf8" });
+  if (r.error) throw new Error(`curl is not installed (.ci/run installs it): ${r.error.message}`);
+  const [http = "", version = ""] = r.stdout.split(" ");
+  return { exit: r.status ?? -1, http, version, stderr: r.stderr.trim() };
+}

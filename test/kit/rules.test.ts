@@ -68,6 +68,8 @@ describe("the alert rules", () => {
         "DataArtsChangeFailureRateHigh",
         "DataArtsClockSkew",
         "DataArtsExporterAbsent",
+        "DataArtsExporterConfigReloadFailed",
+        "DataArtsExporterWebConfigReloadFailed",
         "DataArtsExporterStateWriteFailing",
         "DataArtsPackageAwaitingReviewTooLong",
         "DataArtsPollDataStale",

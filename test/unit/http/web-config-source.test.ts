@@ -82,4 +82,12 @@ describe("the web config in force", () => {
     expect(source.reload()).toEqual({ ok: false, message: expect.stringMatching(/turning TLS on or off needs a restart$/) });
     expect(source.current.tls).toBeDefined();
   });
+
+  it("refuses a reload that would turn HTTP/2 off, and keeps serving with the config in force", () => {
+    const { fs, source } = setup();
+    fs.write("/web/web.yml", `${config(`  prometheus: ${HASH}\n`)}http_server_config:\n  http2: false\n`);
+    expect(source.reload()).toEqual({ ok: false, message: expect.stringMatching(/turning http2 on or off needs a restart$/) });
+    expect(source.current.http2).toBe(true);
+    expect(source.lastReloadSuccessful).toBe(false);
+  });
 });
