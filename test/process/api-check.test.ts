@@ -6,6 +6,7 @@ import addFormats from "ajv-formats";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, StartOptions, generatePackages, startSimulator } from "../../src/simulator";
 import { makePki } from "../helpers/certs";
 import { CLI, tempDir, writeConfig } from "../helpers/exporter-process";
+import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 import { Tinyproxy, freePort, startTinyproxy } from "../helpers/tinyproxy";
 
 const P1 = "11111111111111111111111111111111";
@@ -59,30 +60,12 @@ polling:
   timeout: ${o.timeout ?? "2s"}
   pagination: ${o.pagination ?? "auto"}
 projects:
-  - project_id: ${P1}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: aksk
-      access_key: ${SIM_CREDENTIALS.accessKey}
-      secret_key: \${SIM_SK}
-    workspaces:
-      - id: ${WS_A}
+${simProjectYaml(P1, url, "aksk")}      - id: ${WS_A}
         name: analytics
     discover:
       instance_id: ${INSTANCE}
 ${o.extra ?? ""}
-  - project_id: ${P2}
-    region: ap-southeast-3
-    endpoint: ${url}
-    auth:
-      type: password
-      iam_endpoint: ${url}
-      domain: ${SIM_CREDENTIALS.domain}
-      user: ${SIM_CREDENTIALS.user}
-      password_file: password.txt
-    workspaces:
-      - id: ${WS_C}
+${simProjectYaml(P2, url, "password", "ap-southeast-3")}      - id: ${WS_C}
 ${o.extra ?? ""}`;
 }
 
@@ -95,7 +78,7 @@ interface Run {
 /** The real CLI, run asynchronously so that the simulator in this process can answer it. */
 function apiCheck(configYaml: string, args: string[] = [], env: Record<string, string> = {}, secretKey: string = SIM_CREDENTIALS.secretKey): Promise<Run> {
   const dir = tempDir();
-  writeConfig(dir, `${SIM_CREDENTIALS.password}\n`, "password.txt");
+  writeSimPassword(dir);
   const file = writeConfig(dir, configYaml);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, `--config.file=${file}`, "--api.check", ...args], {

@@ -10,6 +10,7 @@ import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSim
 import { expectedFrom } from "../helpers/expected";
 import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
+import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 
 const P = "11111111111111111111111111111111";
 const WS_OK = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -61,17 +62,7 @@ metrics:
   package_series: true
   package_series_limit: 5
 projects:
-  - project_id: ${P}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: password
-      iam_endpoint: ${url}
-      domain: ${SIM_CREDENTIALS.domain}
-      user: ${SIM_CREDENTIALS.user}
-      password_file: password.txt
-    workspaces:
-      - {id: ${WS_OK}, name: ok}
+${simProjectYaml(P, url, "password")}      - {id: ${WS_OK}, name: ok}
       - {id: ${WS_NULL}, name: nulls}
       - {id: ${WS_TIME}, name: times}
       - {id: ${WS_HUGE}, name: huge}
@@ -223,7 +214,7 @@ describe("the exporter process facing a hostile service, client and config", () 
   beforeAll(async () => {
     sim = await startSimulator({ scenario, port: 0 });
     dir = tempDir();
-    writeConfig(dir, `${SIM_CREDENTIALS.password}\n`, "password.txt");
+    writeSimPassword(dir);
     configFile = writeConfig(dir, goodConfig(sim.url));
     exporter = await startExporter([`--config.file=${configFile}`, "--log.level=debug", "--web.enable-lifecycle"]);
     await eventually(async () => sample(await scrape(exporter.url), F.up, { workspace_id: WS_OK }) === 1 || undefined, "the sound workspace to be up");

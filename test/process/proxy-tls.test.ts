@@ -5,31 +5,12 @@ import { RunningSimulator, SIM_CREDENTIALS, startSimulator } from "../../src/sim
 import { makePki, TestPki } from "../helpers/certs";
 import { ExporterProcess, eventually, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family } from "../helpers/promtool";
-import { PROJECT, WS, oneWorkspace, packages } from "../helpers/sim";
+import { PROJECT, WS, oneWorkspace, oneWorkspaceConfig as configFor, packages } from "../helpers/sim";
 import { Tinyproxy, freePort, startTinyproxy } from "../helpers/tinyproxy";
 
 const PROXY_USER = "exporter";
 const PROXY_PASSWORD = "pr0xy-s3cret-pw";
 const SECRETS = [SIM_CREDENTIALS.secretKey, PROXY_PASSWORD];
-
-/** One project polled every second over AK/SK, with `extra` YAML lines under the project. */
-function configFor(endpoint: string, extra = ""): string {
-  return `
-polling:
-  interval: 1s
-  timeout: 800ms
-projects:
-  - project_id: ${PROJECT}
-    region: cn-north-4
-    endpoint: ${endpoint}
-    auth:
-      type: aksk
-      access_key: ${SIM_CREDENTIALS.accessKey}
-      secret_key: \${SIM_SK}
-    workspaces:
-      - id: ${WS}
-${extra}`;
-}
 
 const up = (text: string) => family(text, F.up).find((s) => s.labels.workspace_id === WS)?.value;
 const errors = (text: string, reason: string) =>

@@ -8,6 +8,7 @@ import { emptyHistogram } from "../../src/polling/state";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
+import { simProjectYaml } from "../helpers/sim";
 
 const P = "44444444444444444444444444444444";
 const W = "ffffffffffffffffffffffffffffffff";
@@ -19,14 +20,7 @@ polling:
   interval: 300ms
   timeout: 250ms
 projects:
-  - project_id: ${P}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: token
-      token: \${SIM_STATIC}
-    workspaces:
-      - id: ${W}
+${simProjectYaml(P, url, "token")}      - id: ${W}
         name: delivery
 `;
 }
