@@ -5,7 +5,7 @@ import { ApiError } from "../../src/dataarts/api-error";
 import { DataArtsClient, RequestEvent } from "../../src/dataarts/client";
 import { createClient } from "../../src/dataarts/client-factory";
 import { DEFAULT_RETRY, RetryPolicy } from "../../src/dataarts/retry";
-import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
+import { RunningSimulator, SIM_CREDENTIALS, Scenario, StartOptions, generatePackages, startSimulator } from "../../src/simulator";
 import { ReleasePackage } from "../../src/dataarts/model";
 import { FakeClock } from "./fake-clock";
 import { writeConfig } from "./exporter-process";
@@ -84,8 +84,13 @@ function authConfig(options: { auth?: AuthKind; secretKey?: string; securityToke
   }
 }
 
-export async function withSim<T>(scenario: Scenario, fn: (sim: RunningSimulator) => Promise<T>, offsetMode?: "page" | "offset"): Promise<T> {
-  const sim = await startSimulator({ scenario, offsetMode, port: 0 });
+/** Runs `fn` against a simulator of `scenario` on a free port (`options` may name just its offset reading), then closes it. */
+export async function withSim<T>(
+  scenario: Scenario,
+  fn: (sim: RunningSimulator) => Promise<T>,
+  options: "page" | "offset" | Omit<StartOptions, "scenario"> = {},
+): Promise<T> {
+  const sim = await startSimulator({ scenario, port: 0, ...(typeof options === "string" ? { offsetMode: options } : options) });
   try {
     return await fn(sim);
   } finally {

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
-import { RunningSimulator, SIM_CREDENTIALS, Scenario, StartOptions, generatePackages, startSimulator } from "../../src/simulator";
+import { RunningSimulator, SIM_CREDENTIALS, Scenario, StartOptions, generatePackages } from "../../src/simulator";
 import { makePki } from "../helpers/certs";
 import { CLI, tempDir, writeConfig } from "../helpers/exporter-process";
-import { simProjectYaml, writeSimPassword } from "../helpers/sim";
+import { simProjectYaml, withSim as withScenario, writeSimPassword } from "../helpers/sim";
 import { Tinyproxy, freePort, startTinyproxy } from "../helpers/tinyproxy";
 
 const P1 = "11111111111111111111111111111111";
@@ -121,14 +121,8 @@ function parsed(run: Run) {
   };
 }
 
-async function withSim<T>(opts: Partial<StartOptions>, fn: (sim: RunningSimulator) => Promise<T>): Promise<T> {
-  const sim = await startSimulator({ scenario: scenario(), port: 0, ...opts });
-  try {
-    return await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
+/** A simulator of this file's scenario, started with `opts`, for the length of `fn`. */
+const withSim = <T>(opts: Omit<StartOptions, "scenario">, fn: (sim: RunningSimulator) => Promise<T>): Promise<T> => withScenario(scenario(), fn, opts);
 
 describe("--api.check through the real CLI against the simulator", () => {
   it("passes a good config: every endpoint, auth, discovered workspace and query, exit 0", async () => {

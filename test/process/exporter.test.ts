@@ -4,7 +4,7 @@ import { DeployStatus } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { expectedFrom } from "../helpers/expected";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
-import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
+import { ExporterProcess, eventually, runCli, scrape, startExporterOn, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
 import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 
@@ -95,8 +95,7 @@ describe("the exporter process against the simulator", () => {
     sim = await startSimulator({ scenario, port: 0 });
     dir = tempDir();
     writeSimPassword(dir);
-    const config = writeConfig(dir, configYaml(sim.url, WORKSPACES_AB));
-    exporter = await startExporter([`--config.file=${config}`, "--log.level=debug", "--web.enable-lifecycle"], env);
+    exporter = await startExporterOn(configYaml(sim.url, WORKSPACES_AB), ["--log.level=debug", "--web.enable-lifecycle"], env, dir);
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { DeployStatus, ReleasePackage } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { expectedFrom } from "../helpers/expected";
-import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
+import { ExporterProcess, eventually, runCli, scrape, startExporterOn, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
 import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 
@@ -215,8 +215,9 @@ describe("the exporter process facing a hostile service, client and config", () 
     sim = await startSimulator({ scenario, port: 0 });
     dir = tempDir();
     writeSimPassword(dir);
-    configFile = writeConfig(dir, goodConfig(sim.url));
-    exporter = await startExporter([`--config.file=${configFile}`, "--log.level=debug", "--web.enable-lifecycle"]);
+    const started = await startExporterOn(goodConfig(sim.url), ["--log.level=debug", "--web.enable-lifecycle"], {}, dir);
+    exporter = started;
+    configFile = started.configFile;
     await eventually(async () => sample(await scrape(exporter.url), F.up, { workspace_id: WS_OK }) === 1 || undefined, "the sound workspace to be up");
   });
 

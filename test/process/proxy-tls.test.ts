@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, startSimulator } from "../../src/simulator";
 import { makePki, TestPki } from "../helpers/certs";
-import { ExporterProcess, eventually, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
+import { ExporterProcess, eventually, scrape, startExporterOn, tempDir } from "../helpers/exporter-process";
 import { family } from "../helpers/promtool";
-import { PROJECT, WS, oneWorkspace, oneWorkspaceConfig as configFor, packages } from "../helpers/sim";
+import { PROJECT, SIM_ENV, WS, oneWorkspace, oneWorkspaceConfig as configFor, packages } from "../helpers/sim";
 import { Tinyproxy, freePort, startTinyproxy } from "../helpers/tinyproxy";
 
 const PROXY_USER = "exporter";
@@ -27,8 +27,7 @@ describe("proxies and TLS to the service, with tinyproxy and a test CA", () => {
   const running: ExporterProcess[] = [];
 
   const start = async (yaml: string, env: Record<string, string> = {}) => {
-    const file = writeConfig(dir, yaml, `config-${running.length}.yml`);
-    const exporter = await startExporter([`--config.file=${file}`], { SIM_SK: SIM_CREDENTIALS.secretKey, ...env });
+    const exporter = await startExporterOn(yaml, [], { ...SIM_ENV, ...env }, dir, `config-${running.length}.yml`);
     running.push(exporter);
     return exporter;
   };
