@@ -14,6 +14,7 @@ import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { scrape, tempDir } from "../helpers/exporter-process";
 import { family } from "../helpers/promtool";
+import { simProjectYaml } from "../helpers/sim";
 import { Daemons, startStack } from "./running-stack";
 import { PROMETHEUS_DIR, alertReading, alertmanagerAlerts } from "./stack";
 
@@ -49,12 +50,7 @@ polling:
   interval: ${INTERVAL}
   timeout: 500ms
 projects:
-  - project_id: ${PROJECT}
-    region: cn-north-4
-    endpoint: ${simulatorUrl}
-    auth: {type: token, token: "\${SIM_STATIC}"}
-    workspaces:
-${WORKSPACES.map((w) => `      - id: ${w.id}\n        name: ${w.name}${w.team ? `\n        labels: {team: ${w.team}}` : ""}`).join("\n")}
+${simProjectYaml(PROJECT, simulatorUrl, "token")}${WORKSPACES.map((w) => `      - id: ${w.id}\n        name: ${w.name}${w.team ? `\n        labels: {team: ${w.team}}` : ""}`).join("\n")}
 `;
 
 /** What Alertmanager's webhook integration posts (the fields this test reads). */
