@@ -5,7 +5,7 @@ import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { expectedFrom } from "../helpers/expected";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { ExporterProcess, eventually, runCli, scrape, startExporterOn, tempDir, writeConfig } from "../helpers/exporter-process";
-import { family, promtoolCheckMetrics } from "../helpers/promtool";
+import { family, promtoolCheckMetrics, sample } from "../helpers/promtool";
 import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 
 const P1 = "11111111111111111111111111111111";
@@ -75,10 +75,6 @@ const env = {
 };
 
 const SECRETS = [SIM_CREDENTIALS.secretKey, SIM_CREDENTIALS.securityToken, SIM_CREDENTIALS.staticToken, PASSWORD];
-
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  return family(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
 
 describe("the exporter process against the simulator", () => {
   let sim: RunningSimulator;

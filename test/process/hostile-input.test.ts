@@ -9,7 +9,7 @@ import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { expectedFrom } from "../helpers/expected";
 import { ExporterProcess, eventually, runCli, scrape, startExporterOn, tempDir, writeConfig } from "../helpers/exporter-process";
-import { family, promtoolCheckMetrics } from "../helpers/promtool";
+import { family, promtoolCheckMetrics, sample } from "../helpers/promtool";
 import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 
 const P = "11111111111111111111111111111111";
@@ -192,10 +192,6 @@ function gzipScrape(url: string): Promise<Buffer> {
 }
 
 const familiesOf = (text: string) => new Set(text.split("\n").filter((l) => l.startsWith("# TYPE ")).map((l) => l.split(" ")[2]));
-
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  return family(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
 
 describe("the exporter process facing a hostile service, client and config", () => {
   let sim: RunningSimulator;
