@@ -7,7 +7,6 @@
  * must reach Alertmanager. Intervals are seconds; every wait is a deadline on a
  * real event.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { DELIVERY_FAMILIES as D } from "../../src/metrics/delivery";
@@ -16,7 +15,7 @@ import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } f
 import { scrape, tempDir } from "../helpers/exporter-process";
 import { simProjectYaml } from "../helpers/sim";
 import { freePort } from "./processes";
-import { Daemons, RunningStack, startStack } from "./running-stack";
+import { Daemons, RunningStack, startStack, stopStack } from "./running-stack";
 import { PROMETHEUS_DIR, alertmanagerAlerts, dashboardQueries, expandDashboardVariables, promQuery, readRuleFile, scrapeJob } from "./stack";
 
 const PROJECT = "e2e00000000000000000000000000009";
@@ -91,9 +90,7 @@ describe("the flow of delivery through a real Prometheus, across an exporter res
   }, 90_000);
 
   afterAll(async () => {
-    await daemons.stop();
-    await sim?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stopStack(daemons, sim, dir);
   }, 30_000);
 
   it("counts 6 failures and 6 successes, then, restarted with the same --storage.path, the 2 and 1 that ended while it was down", async () => {

@@ -3,7 +3,9 @@
  * Alertmanager and Prometheus on loopback, and deadline-bound waits that fail with
  * what each of them printed.
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import type { RunningSimulator } from "../../src/simulator";
 import { CLI, eventually, writeConfig } from "../helpers/exporter-process";
 import { Daemon, freePort, startDaemon } from "./processes";
 import { writePrometheusConfig } from "./stack";
@@ -140,4 +142,11 @@ export async function startStack(daemons: Daemons, options: StackOptions): Promi
       ({ exporter } = await startExporterDaemon(daemons, options, configFile));
     },
   };
+}
+
+/** Ends what a file's beforeAll started, whichever parts it got to: the daemons, the simulator, the temporary directory. */
+export async function stopStack(daemons: Daemons, sim: RunningSimulator | undefined, dir: string | undefined): Promise<void> {
+  await daemons.stop();
+  await sim?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }

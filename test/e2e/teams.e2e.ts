@@ -6,7 +6,7 @@
  * seconds, and the example webhook URLs pointed at the sink (same paths).
  */
 import { createServer, Server } from "node:http";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { parseDocument, YAMLMap, YAMLSeq } from "yaml";
@@ -15,7 +15,7 @@ import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } f
 import { scrape, tempDir } from "../helpers/exporter-process";
 import { family } from "../helpers/promtool";
 import { simProjectYaml } from "../helpers/sim";
-import { Daemons, startStack } from "./running-stack";
+import { Daemons, startStack, stopStack } from "./running-stack";
 import { PROMETHEUS_DIR, alertReading, alertmanagerAlerts } from "./stack";
 
 const PROJECT = "7ea70000000000000000000000000001";
@@ -139,10 +139,8 @@ describe("alerts routed by the team label of the workspace", () => {
   }, 90_000);
 
   afterAll(async () => {
-    await daemons.stop();
-    await sim?.close();
+    await stopStack(daemons, sim, dir);
     await new Promise((resolve) => sink?.server.close(resolve));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
   it(`delivers ${AWAITING} of each workspace to its team's receiver, and of a workspace without a team to the default one`, async () => {
