@@ -7,24 +7,16 @@
  * must reach Alertmanager. Intervals are seconds; every wait is a deadline on a
  * real event.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { DELIVERY_FAMILIES as D } from "../../src/metrics/delivery";
 import { DeployStatus } from "../../src/dataarts/model";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
-import { CLI, eventually, scrape, tempDir, writeConfig } from "../helpers/exporter-process";
-import { Daemon, freePort, startDaemon } from "./processes";
-import {
-  PROMETHEUS_DIR,
-  alertmanagerAlerts,
-  dashboardQueries,
-  expandDashboardVariables,
-  promQuery,
-  readRuleFile,
-  scrapeJob,
-  writePrometheusConfig,
-} from "./stack";
+import { scrape, tempDir } from "../helpers/exporter-process";
+import { simProjectYaml } from "../helpers/sim";
+import { freePort } from "./processes";
+import { Daemons, RunningStack, startStack, stopStack } from "./running-stack";
+import { PROMETHEUS_DIR, alertmanagerAlerts, dashboardQueries, expandDashboardVariables, promQuery, readRuleFile, scrapeJob } from "./stack";
 
 const PROJECT = "e2e00000000000000000000000000009";
 const WS = { id: "e2e0000000000000000000000000009a", name: "delivery" };
@@ -45,14 +37,7 @@ polling:
   interval: ${INTERVAL}
   timeout: 500ms
 projects:
-  - project_id: ${PROJECT}
-    region: cn-north-4
-    endpoint: ${simulatorUrl}
-    auth:
-      type: token
-      token: \${SIM_STATIC}
-    workspaces:
-      - id: ${WS.id}
+${simProjectYaml(PROJECT, simulatorUrl, "token")}      - id: ${WS.id}
         name: ${WS.name}
 `;
 
@@ -61,28 +46,12 @@ const drawable = (s: { value: [number, string] }) => Number.isFinite(Number(s.va
 describe("the flow of delivery through a real Prometheus, across an exporter restart", () => {
   let dir: string;
   let sim: RunningSimulator;
-  const daemons: Daemon[] = [];
-  let exporter: Daemon;
-  let exporterPort = 0;
+  const daemons = new Daemons();
+  const { within } = daemons;
+  let stack: RunningStack;
   let prometheus = "";
   let alertmanager = "";
-
-  const within = <T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> =>
-    eventually(check, what, ms).catch((err: Error) => {
-      const logs = [...daemons, exporter].map((d) => `--- ${d.name} ---\n${d.output().slice(-3000)}`).join("\n");
-      throw new Error(`${err.message}\n${logs}`);
-    });
-  const exporterUrl = () => `http://127.0.0.1:${exporterPort}`;
-
-  function startExporter(): Daemon {
-    const args = [
-      CLI,
-      `--config.file=${join(dir, "exporter.yml")}`,
-      `--web.listen-address=127.0.0.1:${exporterPort}`,
-      `--storage.path=${join(dir, "state")}`,
-    ];
-    return startDaemon("exporter", process.execPath, args, { env: { PATH: process.env.PATH ?? "", SIM_STATIC: SIM_CREDENTIALS.staticToken } });
-  }
+  const exporterUrl = () => stack.exporterUrl;
 
   async function exporterUp(): Promise<string> {
     return within("the exporter's workspace to be up", 15_000, async () => {
@@ -105,46 +74,23 @@ describe("the flow of delivery through a real Prometheus, across an exporter res
     dir = tempDir();
     const packages = generatePackages({ projectId: PROJECT, workspaceId: WS.id, now: Date.now(), maxAgeMs: 3_600_000, seed: 9, counts: { pending_review: 2, succeeded: 5, failed: 1, releasing: 30 } });
     sim = await startSimulator({ scenario: { projects: [{ projectId: PROJECT, workspaces: [{ ...WS, packages }] }] }, port: 0 });
-    writeConfig(dir, exporterConfig(sim.url), "exporter.yml");
-    // A fixed port: the exporter restarts on it and Prometheus keeps scraping the same target.
-    exporterPort = await freePort();
-    exporter = startExporter();
-
-    const [amPort, promPort] = [await freePort(), await freePort()];
-    alertmanager = `http://127.0.0.1:${amPort}`;
-    daemons.push(
-      startDaemon("alertmanager", "prometheus-alertmanager", [
-        `--config.file=${join(PROMETHEUS_DIR, "alertmanager.yml")}`,
-        `--storage.path=${join(dir, "alertmanager")}`,
-        `--web.listen-address=127.0.0.1:${amPort}`,
-        "--cluster.listen-address=",
-      ]),
-    );
-    const written = writePrometheusConfig({
+    stack = await startStack(daemons, {
       dir,
-      exporterTarget: `127.0.0.1:${exporterPort}`,
-      alertmanagerTarget: `127.0.0.1:${amPort}`,
+      exporterConfig: exporterConfig(sim.url),
+      exporterEnv: { SIM_STATIC: SIM_CREDENTIALS.staticToken },
+      exporterArgs: [`--storage.path=${join(dir, "state")}`],
+      // A fixed port: the exporter restarts on it and Prometheus keeps scraping the same target.
+      exporterPort: await freePort(),
+      alertmanagerConfig: join(PROMETHEUS_DIR, "alertmanager.yml"),
       interval: INTERVAL,
       forDuration: SHORT_FOR,
     });
-    prometheus = `http://127.0.0.1:${promPort}`;
-    daemons.push(
-      startDaemon("prometheus", "prometheus", [
-        `--config.file=${written.configFile}`,
-        `--storage.tsdb.path=${join(dir, "prometheus")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ]),
-    );
-    const ready = (url: string) => async () => ((await fetch(`${url}/-/ready`).catch(() => undefined))?.ok ? true : undefined);
-    await within("Alertmanager to be ready", 30_000, ready(alertmanager));
-    await within("Prometheus to be ready", 30_000, ready(prometheus));
+    ({ prometheus, alertmanager } = stack);
     await exporterUp();
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([...daemons, exporter].map((d) => d?.stop()));
-    await sim?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stopStack(daemons, sim, dir);
   }, 30_000);
 
   it("counts 6 failures and 6 successes, then, restarted with the same --storage.path, the 2 and 1 that ended while it was down", async () => {
@@ -163,9 +109,9 @@ describe("the flow of delivery through a real Prometheus, across an exporter res
       return r.length > 0 ? r : undefined;
     });
 
-    await exporter.stop();
+    await stack.stopExporter();
     endReleases(2, 1);
-    exporter = startExporter();
+    await stack.startExporter();
     const text = await exporterUp();
     expect([counted(text, F.failures), counted(text, D.successes), counted(text, `${D.reviewWait}_count`)]).toEqual([8, 7, 15]);
 

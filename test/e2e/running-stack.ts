@@ -3,7 +3,9 @@
  * Alertmanager and Prometheus on loopback, and deadline-bound waits that fail with
  * what each of them printed.
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import type { RunningSimulator } from "../../src/simulator";
 import { CLI, eventually, writeConfig } from "../helpers/exporter-process";
 import { Daemon, freePort, startDaemon } from "./processes";
 import { writePrometheusConfig } from "./stack";
@@ -15,6 +17,12 @@ export class Daemons {
   add(daemon: Daemon): Daemon {
     this.list.push(daemon);
     return daemon;
+  }
+
+  /** Stops `daemon` and forgets it: a process stopped on purpose is no failure for the waits. */
+  async remove(daemon: Daemon): Promise<void> {
+    await daemon.stop();
+    this.list.splice(this.list.indexOf(daemon), 1);
   }
 
   /** A deadline-bound wait whose failure message carries what every process printed: that is what explains it. */
@@ -48,6 +56,10 @@ export interface StackOptions {
   /** The exporter's config.yml text, and the environment it reads (`${VAR}`). */
   exporterConfig: string;
   exporterEnv: Record<string, string>;
+  /** More exporter flags (e.g. --storage.path). */
+  exporterArgs?: string[];
+  /** A fixed port for the exporter, so that a restart keeps Prometheus's target; by default it picks one. */
+  exporterPort?: number;
   /** The Alertmanager config file to load. */
   alertmanagerConfig: string;
   /** Scrape, evaluation (and the config's poll) interval, and what every rule's `for` becomes. */
@@ -61,24 +73,36 @@ export interface RunningStack {
   alertmanager: string;
   /** What writePrometheusConfig wrote: the scrape job's name and the rule files loaded. */
   prometheusConfig: ReturnType<typeof writePrometheusConfig>;
+  /** Stops the exporter, and starts it again with the same config, flags and port (set exporterPort). */
+  stopExporter(): Promise<void>;
+  startExporter(): Promise<void>;
+}
+
+/** Starts the exporter process and returns it with the address it logs once it listens. */
+async function startExporterDaemon(daemons: Daemons, options: StackOptions, configFile: string): Promise<{ exporter: Daemon; url: string }> {
+  const exporter = daemons.add(
+    startDaemon(
+      "exporter",
+      process.execPath,
+      [CLI, `--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${options.exporterPort ?? 0}`, "--log.format=json", ...(options.exporterArgs ?? [])],
+      { env: { PATH: process.env.PATH ?? "", ...options.exporterEnv } },
+    ),
+  );
+  // Port 0 and the address it logs: no free-port race for the one program that can report its own.
+  const url = await daemons.within("the exporter to start", 15_000, async () => {
+    const line = exporter.output().split("\n").find((l) => l.includes('"exporter started"'));
+    return line ? (JSON.parse(line) as { address: string }).address : undefined;
+  });
+  return { exporter, url };
 }
 
 /** Starts the exporter, then Alertmanager and Prometheus (scraping it, alerting to it), and waits until all three are up. */
 export async function startStack(daemons: Daemons, options: StackOptions): Promise<RunningStack> {
   const { dir } = options;
-  const exporter = daemons.add(
-    startDaemon(
-      "exporter",
-      process.execPath,
-      [CLI, `--config.file=${writeConfig(dir, options.exporterConfig, "exporter.yml")}`, "--web.listen-address=127.0.0.1:0", "--log.format=json"],
-      { env: { PATH: process.env.PATH ?? "", ...options.exporterEnv } },
-    ),
-  );
-  // Port 0 and the address it logs: no free-port race for the one program that can report its own.
-  const exporterUrl = await daemons.within("the exporter to start", 15_000, async () => {
-    const line = exporter.output().split("\n").find((l) => l.includes('"exporter started"'));
-    return line ? (JSON.parse(line) as { address: string }).address : undefined;
-  });
+  const configFile = writeConfig(dir, options.exporterConfig, "exporter.yml");
+  const first = await startExporterDaemon(daemons, options, configFile);
+  let exporter = first.exporter;
+  const exporterUrl = first.url;
 
   const [amPort, promPort] = [await freePort(), await freePort()];
   daemons.add(
@@ -108,5 +132,21 @@ export async function startStack(daemons: Daemons, options: StackOptions): Promi
   const prometheus = `http://127.0.0.1:${promPort}`;
   await daemons.ready("Alertmanager", alertmanager);
   await daemons.ready("Prometheus", prometheus);
-  return { exporterUrl, prometheus, alertmanager, prometheusConfig };
+  return {
+    exporterUrl,
+    prometheus,
+    alertmanager,
+    prometheusConfig,
+    stopExporter: () => daemons.remove(exporter),
+    startExporter: async () => {
+      ({ exporter } = await startExporterDaemon(daemons, options, configFile));
+    },
+  };
+}
+
+/** Ends what a file's beforeAll started, whichever parts it got to: the daemons, the simulator, the temporary directory. */
+export async function stopStack(daemons: Daemons, sim: RunningSimulator | undefined, dir: string | undefined): Promise<void> {
+  await daemons.stop();
+  await sim?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }

@@ -5,13 +5,12 @@
  * Only what a test cannot wait for is changed: intervals of 1s and `for`
  * durations of seconds. Every wait is a deadline on a real event.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { DeployStatus } from "../../src/dataarts/model";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { scrape, tempDir } from "../helpers/exporter-process";
-import { Daemons, startStack } from "./running-stack";
+import { Daemons, startStack, stopStack } from "./running-stack";
 import {
   PROMETHEUS_DIR,
   alertReading,
@@ -110,9 +109,7 @@ describe("the exporter with a real Prometheus and Alertmanager", () => {
   }, 90_000);
 
   afterAll(async () => {
-    await daemons.stop();
-    await sim?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stopStack(daemons, sim, dir);
   }, 30_000);
 
   it("loads our alert rules, different from alerts.yml in nothing but shorter `for` durations", async () => {

@@ -6,7 +6,7 @@
  * seconds, and the example webhook URLs pointed at the sink (same paths).
  */
 import { createServer, Server } from "node:http";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { parseDocument, YAMLMap, YAMLSeq } from "yaml";
@@ -14,7 +14,8 @@ import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { scrape, tempDir } from "../helpers/exporter-process";
 import { family } from "../helpers/promtool";
-import { Daemons, startStack } from "./running-stack";
+import { simProjectYaml } from "../helpers/sim";
+import { Daemons, startStack, stopStack } from "./running-stack";
 import { PROMETHEUS_DIR, alertReading, alertmanagerAlerts } from "./stack";
 
 const PROJECT = "7ea70000000000000000000000000001";
@@ -49,12 +50,7 @@ polling:
   interval: ${INTERVAL}
   timeout: 500ms
 projects:
-  - project_id: ${PROJECT}
-    region: cn-north-4
-    endpoint: ${simulatorUrl}
-    auth: {type: token, token: "\${SIM_STATIC}"}
-    workspaces:
-${WORKSPACES.map((w) => `      - id: ${w.id}\n        name: ${w.name}${w.team ? `\n        labels: {team: ${w.team}}` : ""}`).join("\n")}
+${simProjectYaml(PROJECT, simulatorUrl, "token")}${WORKSPACES.map((w) => `      - id: ${w.id}\n        name: ${w.name}${w.team ? `\n        labels: {team: ${w.team}}` : ""}`).join("\n")}
 `;
 
 /** What Alertmanager's webhook integration posts (the fields this test reads). */
@@ -143,10 +139,8 @@ describe("alerts routed by the team label of the workspace", () => {
   }, 90_000);
 
   afterAll(async () => {
-    await daemons.stop();
-    await sim?.close();
+    await stopStack(daemons, sim, dir);
     await new Promise((resolve) => sink?.server.close(resolve));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
   it(`delivers ${AWAITING} of each workspace to its team's receiver, and of a workspace without a team to the default one`, async () => {

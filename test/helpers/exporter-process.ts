@@ -89,3 +89,15 @@ export async function scrape(url: string, path = "/metrics"): Promise<string> {
   if (res.status !== 200) throw new Error(`scrape answered ${res.status}`);
   return res.text();
 }
+
+/** Writes `yaml` to `dir`/`name` and starts the exporter on it (flags `args` after --config.file); the file stays for reloads. */
+export async function startExporterOn(
+  yaml: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  dir = tempDir(),
+  name?: string,
+): Promise<ExporterProcess & { configFile: string }> {
+  const configFile = writeConfig(dir, yaml, name);
+  return { ...(await startExporter([`--config.file=${configFile}`, ...args], env)), configFile };
+}

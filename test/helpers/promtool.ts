@@ -30,3 +30,8 @@ export function family(text: string, name: string): Array<{ labels: Record<strin
   }
   return out;
 }
+
+/** The value of the first sample of family `name` that carries all of `labels` (undefined when none does). */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  return family(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}

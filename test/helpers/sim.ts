@@ -5,9 +5,10 @@ import { ApiError } from "../../src/dataarts/api-error";
 import { DataArtsClient, RequestEvent } from "../../src/dataarts/client";
 import { createClient } from "../../src/dataarts/client-factory";
 import { DEFAULT_RETRY, RetryPolicy } from "../../src/dataarts/retry";
-import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
+import { RunningSimulator, SIM_CREDENTIALS, Scenario, StartOptions, generatePackages, startSimulator } from "../../src/simulator";
 import { ReleasePackage } from "../../src/dataarts/model";
 import { FakeClock } from "./fake-clock";
+import { writeConfig } from "./exporter-process";
 
 export const PROJECT = "0123456789abcdef0123456789abcdef";
 export const WS = "45be704b28cb4f25a39221169fd3e27e";
@@ -83,11 +84,49 @@ function authConfig(options: { auth?: AuthKind; secretKey?: string; securityToke
   }
 }
 
-export async function withSim<T>(scenario: Scenario, fn: (sim: RunningSimulator) => Promise<T>, offsetMode?: "page" | "offset"): Promise<T> {
-  const sim = await startSimulator({ scenario, offsetMode, port: 0 });
+/** Runs `fn` against a simulator of `scenario` on a free port (`options` may name just its offset reading), then closes it. */
+export async function withSim<T>(
+  scenario: Scenario,
+  fn: (sim: RunningSimulator) => Promise<T>,
+  options: "page" | "offset" | Omit<StartOptions, "scenario"> = {},
+): Promise<T> {
+  const sim = await startSimulator({ scenario, port: 0, ...(typeof options === "string" ? { offsetMode: options } : options) });
   try {
     return await fn(sim);
   } finally {
     await sim.close();
   }
+}
+
+/**
+ * One entry of a config's `projects:` list, up to and including its `workspaces:` key, with the auth the
+ * simulator accepts. Secrets stay out of the YAML: AK/SK reads `${SIM_SK}`, a token `${SIM_STATIC}`
+ * (see SIM_ENV), a password the file password.txt next to the config (see writeSimPassword).
+ */
+export function simProjectYaml(projectId: string, endpoint: string, auth: AuthKind, region = "cn-north-4"): string {
+  const authLines = {
+    aksk: ["type: aksk", `access_key: ${SIM_CREDENTIALS.accessKey}`, "secret_key: ${SIM_SK}"],
+    token: ["type: token", "token: ${SIM_STATIC}"],
+    password: ["type: password", `iam_endpoint: ${endpoint}`, `domain: ${SIM_CREDENTIALS.domain}`, `user: ${SIM_CREDENTIALS.user}`, "password_file: password.txt"],
+  }[auth];
+  return [`  - project_id: ${projectId}`, `    region: ${region}`, `    endpoint: ${endpoint}`, "    auth:", ...authLines.map((l) => `      ${l}`), "    workspaces:", ""].join("\n");
+}
+
+/** The environment that simProjectYaml's `${...}` references read. */
+export const SIM_ENV = { SIM_SK: SIM_CREDENTIALS.secretKey, SIM_STATIC: SIM_CREDENTIALS.staticToken };
+
+/** Writes the simulator's IAM password to `dir`/password.txt, where simProjectYaml's password auth reads it. */
+export function writeSimPassword(dir: string): string {
+  return writeConfig(dir, `${SIM_CREDENTIALS.password}\n`, "password.txt");
+}
+
+/** PROJECT over AK/SK polled every second with WS listed, and `extra` YAML lines under the project. */
+export function oneWorkspaceConfig(endpoint: string, extra = ""): string {
+  return `
+polling:
+  interval: 1s
+  timeout: 800ms
+projects:
+${simProjectYaml(PROJECT, endpoint, "aksk")}      - id: ${WS}
+${extra}`;
 }

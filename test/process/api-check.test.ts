@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
-import { RunningSimulator, SIM_CREDENTIALS, Scenario, StartOptions, generatePackages, startSimulator } from "../../src/simulator";
+import { RunningSimulator, SIM_CREDENTIALS, Scenario, StartOptions, generatePackages } from "../../src/simulator";
 import { makePki } from "../helpers/certs";
 import { CLI, tempDir, writeConfig } from "../helpers/exporter-process";
+import { simProjectYaml, withSim as withScenario, writeSimPassword } from "../helpers/sim";
 import { Tinyproxy, freePort, startTinyproxy } from "../helpers/tinyproxy";
 
 const P1 = "11111111111111111111111111111111";
@@ -59,30 +60,12 @@ polling:
   timeout: ${o.timeout ?? "2s"}
   pagination: ${o.pagination ?? "auto"}
 projects:
-  - project_id: ${P1}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: aksk
-      access_key: ${SIM_CREDENTIALS.accessKey}
-      secret_key: \${SIM_SK}
-    workspaces:
-      - id: ${WS_A}
+${simProjectYaml(P1, url, "aksk")}      - id: ${WS_A}
         name: analytics
     discover:
       instance_id: ${INSTANCE}
 ${o.extra ?? ""}
-  - project_id: ${P2}
-    region: ap-southeast-3
-    endpoint: ${url}
-    auth:
-      type: password
-      iam_endpoint: ${url}
-      domain: ${SIM_CREDENTIALS.domain}
-      user: ${SIM_CREDENTIALS.user}
-      password_file: password.txt
-    workspaces:
-      - id: ${WS_C}
+${simProjectYaml(P2, url, "password", "ap-southeast-3")}      - id: ${WS_C}
 ${o.extra ?? ""}`;
 }
 
@@ -95,7 +78,7 @@ interface Run {
 /** The real CLI, run asynchronously so that the simulator in this process can answer it. */
 function apiCheck(configYaml: string, args: string[] = [], env: Record<string, string> = {}, secretKey: string = SIM_CREDENTIALS.secretKey): Promise<Run> {
   const dir = tempDir();
-  writeConfig(dir, `${SIM_CREDENTIALS.password}\n`, "password.txt");
+  writeSimPassword(dir);
   const file = writeConfig(dir, configYaml);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, `--config.file=${file}`, "--api.check", ...args], {
@@ -138,14 +121,8 @@ function parsed(run: Run) {
   };
 }
 
-async function withSim<T>(opts: Partial<StartOptions>, fn: (sim: RunningSimulator) => Promise<T>): Promise<T> {
-  const sim = await startSimulator({ scenario: scenario(), port: 0, ...opts });
-  try {
-    return await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
+/** A simulator of this file's scenario, started with `opts`, for the length of `fn`. */
+const withSim = <T>(opts: Omit<StartOptions, "scenario">, fn: (sim: RunningSimulator) => Promise<T>): Promise<T> => withScenario(scenario(), fn, opts);
 
 describe("--api.check through the real CLI against the simulator", () => {
   it("passes a good config: every endpoint, auth, discovered workspace and query, exit 0", async () => {

@@ -1,29 +1,12 @@
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { SIM_CREDENTIALS, startSimulator } from "../../src/simulator";
-import { eventually, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
+import { eventually, scrape, startExporterOn } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
-import { PROJECT, WS, oneWorkspace, packages } from "../helpers/sim";
-
-const config = (url: string) => `
-polling:
-  interval: 1s
-  timeout: 800ms
-projects:
-  - project_id: ${PROJECT}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: aksk
-      access_key: ${SIM_CREDENTIALS.accessKey}
-      secret_key: \${SIM_SK}
-    workspaces:
-      - id: ${WS}
-`;
+import { PROJECT, SIM_ENV, oneWorkspace, oneWorkspaceConfig, packages } from "../helpers/sim";
 
 async function exporterAgainst(offsetMinutes: number) {
   const sim = await startSimulator({ scenario: oneWorkspace(packages({ succeeded: 3 })), port: 0, clockOffsetMs: offsetMinutes * 60_000 });
-  const file = writeConfig(tempDir(), config(sim.url));
-  const exporter = await startExporter([`--config.file=${file}`], { SIM_SK: SIM_CREDENTIALS.secretKey });
+  const exporter = await startExporterOn(oneWorkspaceConfig(sim.url), [], SIM_ENV);
   const skew = () =>
     eventually(async () => {
       const text = await scrape(exporter.url);

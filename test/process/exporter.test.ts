@@ -4,8 +4,9 @@ import { DeployStatus } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { expectedFrom } from "../helpers/expected";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
-import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
-import { family, promtoolCheckMetrics } from "../helpers/promtool";
+import { ExporterProcess, eventually, runCli, scrape, startExporterOn, tempDir, writeConfig } from "../helpers/exporter-process";
+import { family, promtoolCheckMetrics, sample } from "../helpers/promtool";
+import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 
 const P1 = "11111111111111111111111111111111";
 const P2 = "22222222222222222222222222222222";
@@ -57,25 +58,8 @@ projects:
       security_token: \${SIM_TOKEN}
     workspaces:
 ${p1Workspaces}
-  - project_id: ${P2}
-    region: ap-southeast-3
-    endpoint: ${url}
-    auth:
-      type: password
-      iam_endpoint: ${url}
-      domain: ${SIM_CREDENTIALS.domain}
-      user: ${SIM_CREDENTIALS.user}
-      password_file: password.txt
-    workspaces:
-      - id: ${WS_C}
-  - project_id: ${P3}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: token
-      token: \${SIM_STATIC}
-    workspaces:
-      - id: ${WS_D}
+${simProjectYaml(P2, url, "password", "ap-southeast-3")}      - id: ${WS_C}
+${simProjectYaml(P3, url, "token")}      - id: ${WS_D}
         name: token-ws
 `;
 }
@@ -92,10 +76,6 @@ const env = {
 
 const SECRETS = [SIM_CREDENTIALS.secretKey, SIM_CREDENTIALS.securityToken, SIM_CREDENTIALS.staticToken, PASSWORD];
 
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  return family(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
-
 describe("the exporter process against the simulator", () => {
   let sim: RunningSimulator;
   let exporter: ExporterProcess;
@@ -110,9 +90,8 @@ describe("the exporter process against the simulator", () => {
   beforeAll(async () => {
     sim = await startSimulator({ scenario, port: 0 });
     dir = tempDir();
-    writeConfig(dir, `${PASSWORD}\n`, "password.txt");
-    const config = writeConfig(dir, configYaml(sim.url, WORKSPACES_AB));
-    exporter = await startExporter([`--config.file=${config}`, "--log.level=debug", "--web.enable-lifecycle"], env);
+    writeSimPassword(dir);
+    exporter = await startExporterOn(configYaml(sim.url, WORKSPACES_AB), ["--log.level=debug", "--web.enable-lifecycle"], env, dir);
   });
 
   afterAll(async () => {
@@ -309,7 +288,7 @@ describe("the command line", () => {
     const sim = await startSimulator({ scenario, port: 0 });
     try {
       const dir = tempDir();
-      writeConfig(dir, `${PASSWORD}\n`, "password.txt");
+      writeSimPassword(dir);
       const config = writeConfig(dir, configYaml(sim.url, WORKSPACES_AB));
       const result = runCli([`--config.file=${config}`, "--config.check"], env);
       expect(result.code).toBe(0);

@@ -8,8 +8,9 @@ import { DeployStatus, ReleasePackage } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
 import { expectedFrom } from "../helpers/expected";
-import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
-import { family, promtoolCheckMetrics } from "../helpers/promtool";
+import { ExporterProcess, eventually, runCli, scrape, startExporterOn, tempDir, writeConfig } from "../helpers/exporter-process";
+import { family, promtoolCheckMetrics, sample } from "../helpers/promtool";
+import { simProjectYaml, writeSimPassword } from "../helpers/sim";
 
 const P = "11111111111111111111111111111111";
 const WS_OK = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -61,17 +62,7 @@ metrics:
   package_series: true
   package_series_limit: 5
 projects:
-  - project_id: ${P}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: password
-      iam_endpoint: ${url}
-      domain: ${SIM_CREDENTIALS.domain}
-      user: ${SIM_CREDENTIALS.user}
-      password_file: password.txt
-    workspaces:
-      - {id: ${WS_OK}, name: ok}
+${simProjectYaml(P, url, "password")}      - {id: ${WS_OK}, name: ok}
       - {id: ${WS_NULL}, name: nulls}
       - {id: ${WS_TIME}, name: times}
       - {id: ${WS_HUGE}, name: huge}
@@ -202,10 +193,6 @@ function gzipScrape(url: string): Promise<Buffer> {
 
 const familiesOf = (text: string) => new Set(text.split("\n").filter((l) => l.startsWith("# TYPE ")).map((l) => l.split(" ")[2]));
 
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  return family(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
-
 describe("the exporter process facing a hostile service, client and config", () => {
   let sim: RunningSimulator;
   let exporter: ExporterProcess;
@@ -223,9 +210,10 @@ describe("the exporter process facing a hostile service, client and config", () 
   beforeAll(async () => {
     sim = await startSimulator({ scenario, port: 0 });
     dir = tempDir();
-    writeConfig(dir, `${SIM_CREDENTIALS.password}\n`, "password.txt");
-    configFile = writeConfig(dir, goodConfig(sim.url));
-    exporter = await startExporter([`--config.file=${configFile}`, "--log.level=debug", "--web.enable-lifecycle"]);
+    writeSimPassword(dir);
+    const started = await startExporterOn(goodConfig(sim.url), ["--log.level=debug", "--web.enable-lifecycle"], {}, dir);
+    exporter = started;
+    configFile = started.configFile;
     await eventually(async () => sample(await scrape(exporter.url), F.up, { workspace_id: WS_OK }) === 1 || undefined, "the sound workspace to be up");
   });
 

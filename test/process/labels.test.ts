@@ -5,7 +5,7 @@
 import { DeployStatus } from "../../src/dataarts/model";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, Scenario, generatePackages, startSimulator } from "../../src/simulator";
-import { ExporterProcess, eventually, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
+import { ExporterProcess, eventually, scrape, startExporterOn, tempDir, writeConfig } from "../helpers/exporter-process";
 import { family, promtoolCheckMetrics } from "../helpers/promtool";
 
 const P1 = "11111111111111111111111111111111";
@@ -102,8 +102,7 @@ describe("config labels through the exporter process", () => {
   beforeAll(async () => {
     sim = await startSimulator({ scenario, port: 0 });
     dir = tempDir();
-    const config = writeConfig(dir, configYaml(sim.url, "finance-data"));
-    exporter = await startExporter([`--config.file=${config}`], env);
+    exporter = await startExporterOn(configYaml(sim.url, "finance-data"), [], env, dir);
   });
 
   afterAll(async () => {

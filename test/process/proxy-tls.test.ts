@@ -3,33 +3,14 @@ import { join } from "node:path";
 import { METRIC_FAMILIES as F } from "../../src/metrics/families";
 import { RunningSimulator, SIM_CREDENTIALS, startSimulator } from "../../src/simulator";
 import { makePki, TestPki } from "../helpers/certs";
-import { ExporterProcess, eventually, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
+import { ExporterProcess, eventually, scrape, startExporterOn, tempDir } from "../helpers/exporter-process";
 import { family } from "../helpers/promtool";
-import { PROJECT, WS, oneWorkspace, packages } from "../helpers/sim";
+import { PROJECT, SIM_ENV, WS, oneWorkspace, oneWorkspaceConfig as configFor, packages } from "../helpers/sim";
 import { Tinyproxy, freePort, startTinyproxy } from "../helpers/tinyproxy";
 
 const PROXY_USER = "exporter";
 const PROXY_PASSWORD = "pr0xy-s3cret-pw";
 const SECRETS = [SIM_CREDENTIALS.secretKey, PROXY_PASSWORD];
-
-/** One project polled every second over AK/SK, with `extra` YAML lines under the project. */
-function configFor(endpoint: string, extra = ""): string {
-  return `
-polling:
-  interval: 1s
-  timeout: 800ms
-projects:
-  - project_id: ${PROJECT}
-    region: cn-north-4
-    endpoint: ${endpoint}
-    auth:
-      type: aksk
-      access_key: ${SIM_CREDENTIALS.accessKey}
-      secret_key: \${SIM_SK}
-    workspaces:
-      - id: ${WS}
-${extra}`;
-}
 
 const up = (text: string) => family(text, F.up).find((s) => s.labels.workspace_id === WS)?.value;
 const errors = (text: string, reason: string) =>
@@ -46,8 +27,7 @@ describe("proxies and TLS to the service, with tinyproxy and a test CA", () => {
   const running: ExporterProcess[] = [];
 
   const start = async (yaml: string, env: Record<string, string> = {}) => {
-    const file = writeConfig(dir, yaml, `config-${running.length}.yml`);
-    const exporter = await startExporter([`--config.file=${file}`], { SIM_SK: SIM_CREDENTIALS.secretKey, ...env });
+    const exporter = await startExporterOn(yaml, [], { ...SIM_ENV, ...env }, dir, `config-${running.length}.yml`);
     running.push(exporter);
     return exporter;
   };

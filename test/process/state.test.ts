@@ -7,7 +7,8 @@ import { StoredWorkspace, decodeState, encodeState } from "../../src/polling/sta
 import { emptyHistogram } from "../../src/polling/state";
 import { RunningSimulator, SIM_CREDENTIALS, generatePackages, startSimulator } from "../../src/simulator";
 import { ExporterProcess, eventually, runCli, scrape, startExporter, tempDir, writeConfig } from "../helpers/exporter-process";
-import { family, promtoolCheckMetrics } from "../helpers/promtool";
+import { promtoolCheckMetrics, sample as value } from "../helpers/promtool";
+import { simProjectYaml } from "../helpers/sim";
 
 const P = "44444444444444444444444444444444";
 const W = "ffffffffffffffffffffffffffffffff";
@@ -19,20 +20,9 @@ polling:
   interval: 300ms
   timeout: 250ms
 projects:
-  - project_id: ${P}
-    region: cn-north-4
-    endpoint: ${url}
-    auth:
-      type: token
-      token: \${SIM_STATIC}
-    workspaces:
-      - id: ${W}
+${simProjectYaml(P, url, "token")}      - id: ${W}
         name: delivery
 `;
-}
-
-function value(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  return family(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
 const counters = (text: string) => ({

@@ -3,16 +3,8 @@ import { DELIVERY_FAMILIES as D, renderDelivery } from "../../../src/metrics/del
 import { EndedRelease, Snapshot, WorkspaceKey, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
 import { METRIC_FAMILIES as F, renderPolled } from "../../../src/metrics/families";
-import { INFO } from "./fixtures";
+import { INFO, NOW, key } from "./fixtures";
 
-const NOW = 1_800_000_000_000;
-const key = (workspaceId: string, labels?: WorkspaceKey["labels"]): WorkspaceKey => ({
-  projectId: "p1",
-  workspaceId,
-  name: `${workspaceId}-name`,
-  region: "cn-north-4",
-  ...(labels && { labels }),
-});
 const snapshot = (recentReleases: EndedRelease[]): Snapshot => ({
   data: { counts: { pending_review: 0, succeeded: 3, failed: 1, releasing: 0 }, lastSucceededMs: NOW - 60_000, pending: [] },
   recentReleases,

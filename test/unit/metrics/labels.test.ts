@@ -3,7 +3,7 @@ import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../
 import { ClockSkewMetrics } from "../../../src/metrics/clock-skew";
 import { WorkspaceData, WorkspaceKey, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
-import { INFO as info, NOW } from "./fixtures";
+import { INFO as info, NOW, key } from "./fixtures";
 
 const FINANCE = mergeLabels({ team: "finance-data", cost_center: "4711" });
 const IOT = mergeLabels({ team: "iot" });
@@ -17,13 +17,6 @@ const data: WorkspaceData = {
 };
 const snapshot = { data, recentReleases: [], retainFromMs: 0, releasing: [] };
 
-const key = (workspaceId: string, labels?: WorkspaceKey["labels"]): WorkspaceKey => ({
-  projectId: "p1",
-  workspaceId,
-  name: `${workspaceId}-name`,
-  region: "cn-north-4",
-  ...(labels && { labels }),
-});
 const polled = (k: WorkspaceKey): WorkspaceState => pollSucceeded(initialState(k), snapshot, { startedMs: NOW - 2_000, endedMs: NOW - 1_000 });
 
 function render(states: WorkspaceState[], api: ApiMetrics): string {
