@@ -1,6 +1,6 @@
 /** The logger: pino as logfmt (the Prometheus ecosystem's default), JSON or pretty text at the chosen level. */
 import pino, { Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 
 export const LOG_FORMATS = ["logfmt", "json", "pretty"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -34,9 +34,15 @@ const REDACT = [
 
 export function createLogger(level: LogLevel, format: LogFormat, destination: NodeJS.WritableStream): Logger {
   const options = { level, base: undefined, redact: { paths: REDACT, censor: "<redacted>" } };
-  if (format === "pretty") return pino(options, pretty({ destination, colorize: false, sync: true }));
+  if (format === "pretty") return pino(options, loadPretty()({ destination, colorize: false, sync: true }));
   if (format === "logfmt") return pino(options, logfmtStream(destination));
   return pino(options, destination);
+}
+
+/** pino-pretty (about 1.6 MB resident once loaded) is loaded only when the pretty format is chosen. */
+function loadPretty(): typeof PinoPretty {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("pino-pretty") as { default: typeof PinoPretty }).default;
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };

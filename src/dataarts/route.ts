@@ -22,6 +22,8 @@ const IDLE_SOCKET_MS = 30_000;
 /** One agent per scheme and proxy for a project, made on first use. */
 export class Routes {
   private readonly cache = new Map<string, Route>();
+  /** The proxy choice per origin: every request of a project goes to one or two origins, and reading the environment each time costs. */
+  private readonly choices = new Map<string, ProxyChoice | undefined>();
 
   constructor(
     private readonly settings: ConnectionConfig,
@@ -34,7 +36,12 @@ export class Routes {
   }
 
   for(url: URL): Route {
-    const proxy = this.proxyFor(url);
+    const origin = url.origin;
+    let proxy = this.choices.get(origin);
+    if (proxy === undefined && !this.choices.has(origin)) {
+      proxy = this.proxyFor(url);
+      this.choices.set(origin, proxy);
+    }
     const key = `${url.protocol}${proxy ? proxy.url.href : "direct"}`;
     let route = this.cache.get(key);
     if (!route) {

@@ -1,5 +1,5 @@
 /** SDK-HMAC-SHA256 request signing (Huawei Cloud APIG), pure and checked against known-answer vectors. */
-import { createHash, createHmac } from "node:crypto";
+import { KeyObject, createHash, createHmac, createSecretKey } from "node:crypto";
 
 /** Huawei Cloud API gateway request signing (SDK-HMAC-SHA256), as the official SDKs do it. */
 export const ALGORITHM = "SDK-HMAC-SHA256";
@@ -22,7 +22,11 @@ export interface AkSk {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, the format of `X-Sdk-Date`. */
 export function sdkDate(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  // Cut from the ISO form by position (`YYYY-MM-DDTHH:MM:SS.sssZ`): called for every signed request.
+  const iso = at.toISOString();
+  return iso.length === 24
+    ? iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 13) + iso.slice(14, 16) + iso.slice(17, 19) + "Z"
+    : iso.replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 }
 
 /** Parses an `X-Sdk-Date` value; undefined when it is not in the expected format. */
@@ -35,9 +39,12 @@ export function parseSdkDate(value: string): Date | undefined {
 }
 
 const UNRESERVED = /[A-Za-z0-9\-_.~]/;
+const ALL_UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
 
 /** RFC 3986 encoding that keeps only unreserved characters, upper-case hex. */
 export function uriEncode(value: string): string {
+  // Path segments and query values are nearly always plain: one test instead of one per character.
+  if (ALL_UNRESERVED.test(value)) return value;
   let out = "";
   for (const ch of value) {
     if (UNRESERVED.test(ch)) out += ch;
@@ -74,6 +81,21 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** The HMAC key of each secret, made once: a client signs every request with the same one. */
+const hmacKeys = new Map<string, KeyObject>();
+const HMAC_KEYS_KEPT = 64;
+
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    // Bounded: a reload that changes keys many times must not grow this without end.
+    if (hmacKeys.size >= HMAC_KEYS_KEPT) hmacKeys.clear();
+    key = createSecretKey(Buffer.from(secret, "utf8"));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export interface Signature {
   signedHeaders: string;
   signature: string;
@@ -99,7 +121,7 @@ export function sign(request: SignableRequest, credentials: AkSk): Signature {
     sha256Hex(request.body ?? ""),
   ].join("\n");
   const stringToSign = [ALGORITHM, date, sha256Hex(canonicalRequest)].join("\n");
-  const signature = createHmac("sha256", credentials.secretKey).update(stringToSign).digest("hex");
+  const signature = createHmac("sha256", hmacKey(credentials.secretKey)).update(stringToSign).digest("hex");
   return {
     signedHeaders,
     signature,
