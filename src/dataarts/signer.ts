@@ -1,5 +1,5 @@
 /** SDK-HMAC-SHA256 request signing (Huawei Cloud APIG), pure and checked against known-answer vectors. */
-import { KeyObject, createHash, createHmac, createSecretKey } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 
 /** Huawei Cloud API gateway request signing (SDK-HMAC-SHA256), as the official SDKs do it. */
 export const ALGORITHM = "SDK-HMAC-SHA256";
@@ -81,21 +81,6 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** The HMAC key of each secret, made once: a client signs every request with the same one. */
-const hmacKeys = new Map<string, KeyObject>();
-const HMAC_KEYS_KEPT = 64;
-
-function hmacKey(secret: string): KeyObject {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    // Bounded: a reload that changes keys many times must not grow this without end.
-    if (hmacKeys.size >= HMAC_KEYS_KEPT) hmacKeys.clear();
-    key = createSecretKey(Buffer.from(secret, "utf8"));
-    hmacKeys.set(secret, key);
-  }
-  return key;
-}
-
 export interface Signature {
   signedHeaders: string;
   signature: string;
@@ -121,7 +106,7 @@ export function sign(request: SignableRequest, credentials: AkSk): Signature {
     sha256Hex(request.body ?? ""),
   ].join("\n");
   const stringToSign = [ALGORITHM, date, sha256Hex(canonicalRequest)].join("\n");
-  const signature = createHmac("sha256", hmacKey(credentials.secretKey)).update(stringToSign).digest("hex");
+  const signature = createHmac("sha256", credentials.secretKey).update(stringToSign).digest("hex");
   return {
     signedHeaders,
     signature,
