@@ -35,7 +35,7 @@ import {
 } from "./report";
 
 /** Past this the report flags the clock; at the signature window, AK/SK requests fail. */
-export const CLOCK_FLAG_SECONDS = 5 * 60;
+const CLOCK_FLAG_SECONDS = 5 * 60;
 /** Packages read newest first for the field checks. */
 const SAMPLE_SIZE = 10;
 

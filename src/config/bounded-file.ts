@@ -2,7 +2,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 
 /** A file that is not read at all: it is not a regular file, or it is too large. */
-export class FileRefused extends Error {
+class FileRefused extends Error {
   override readonly name = "FileRefused";
 }
 

@@ -24,7 +24,7 @@ export interface ConnectionConfig {
 
 export const CONNECTION_KEYS = ["proxy_url", "tls"] as const;
 /** A CA bundle of a few hundred certificates fits; a file past this is not one. */
-export const MAX_PEM_BYTES = 1024 * 1024;
+const MAX_PEM_BYTES = 1024 * 1024;
 const TLS_KEYS = ["ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"];
 
 /** The project's connection settings; null when one of them is invalid (reported). */
@@ -112,7 +112,7 @@ export function redactConnection(c: ConnectionConfig): Record<string, unknown> {
 }
 
 /** The URL with any user name and password replaced, for logs and reports. */
-export function redactUrl(value: string): string {
+function redactUrl(value: string): string {
   if (!URL.canParse(value)) return "<invalid URL>";
   const url = new URL(value);
   if (url.username || url.password) {

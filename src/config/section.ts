@@ -13,7 +13,7 @@ export interface ReadContext {
 }
 
 /** Far above any key or token (an IAM token is about 20 KB), far below what would hurt. */
-export const MAX_SECRET_BYTES = 64 * 1024;
+const MAX_SECRET_BYTES = 64 * 1024;
 
 export interface StringOptions {
   /** Reason reported when the key is absent; omitted means optional. */

@@ -39,7 +39,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  * The YAML library's alias limit (its measure of how many nodes aliases expand to). Its default
  * of 100 would refuse one auth block shared by 101 projects; an alias bomb goes past any of these.
  */
-export const MAX_ALIAS_COUNT = 1000;
+const MAX_ALIAS_COUNT = 1000;
 
 /** Collects `path: reason` problems and hands them back in document order. */
 export class Problems {
@@ -86,7 +86,7 @@ export function keyIsShowable(sectionPath: string, key: string): boolean {
   return !isAuthPath(sectionPath) || /^[a-z_]+$/.test(key);
 }
 
-export function isAuthPath(path: string): boolean {
+function isAuthPath(path: string): boolean {
   return /(^|\.)auth$/.test(path);
 }
 
@@ -231,7 +231,7 @@ const REFERENCE = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|(\{))?/g
  * shell) and `$$` for a literal dollar; any other `$` stays as written. Errors never
  * quote the value, which may be a secret.
  */
-export function expandEnv(text: string, env: Env): { result: string; errors: string[] } {
+function expandEnv(text: string, env: Env): { result: string; errors: string[] } {
   const errors: string[] = [];
   const result = text.replace(REFERENCE, (_match, dollar?: string, name?: string, fallback?: string, open?: string) => {
     if (dollar !== undefined) return "$";

@@ -11,7 +11,7 @@ export const ERROR_REASONS = [
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /** Longest piece of service-provided text (error_msg, error_code, request id) kept in an error or a log line. */
-export const MAX_SERVICE_TEXT = 300;
+const MAX_SERVICE_TEXT = 300;
 /** A sane request id is a UUID; a longer one is cut to this. */
 const MAX_REQUEST_ID = 128;
 

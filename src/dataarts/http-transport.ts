@@ -10,14 +10,12 @@ import { networkMessage, refusedByPlainProxy, refusedByProxy } from "./transport
 import type { HttpResponse, Transport } from "./transport-contract";
 
 export interface NodeTransportOptions {
-  /** A project's proxy and TLS settings: each request takes its route's agent. */
+  /** A project's proxy and TLS settings: each request takes its route's agent. Without them, one keep-alive agent per origin. */
   routes?: Routes;
-  /** The agent without routes: by default one keep-alive agent per origin, shared by every client of that endpoint. */
-  agentFor?: (url: URL) => http.Agent;
 }
 
 /** One keep-alive agent per origin: the sockets to an endpoint are reused across workspaces and polls. */
-export function keepAliveAgents(): (url: URL) => http.Agent {
+function keepAliveAgents(): (url: URL) => http.Agent {
   const agents = new Map<string, http.Agent>();
   return (url) => {
     let agent = agents.get(url.origin);
@@ -36,7 +34,7 @@ export function keepAliveAgents(): (url: URL) => http.Agent {
  * not asked for) is decompressed.
  */
 export function nodeTransport(options: NodeTransportOptions = {}): Transport {
-  const agentFor = options.agentFor ?? keepAliveAgents();
+  const agentFor = keepAliveAgents();
   return (request) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const url = new URL(request.url);

@@ -24,7 +24,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** Not `timeout`: a service that hung once most likely hangs again, and the wait would hold a request slot. */
 const RETRYABLE: ReadonlySet<ErrorReason> = new Set(["throttled", "server", "network"]);
 
-export function isRetryable(err: unknown): err is ApiError {
+function isRetryable(err: unknown): err is ApiError {
   return err instanceof ApiError && RETRYABLE.has(err.reason);
 }
 

@@ -5,7 +5,7 @@ import { HttpProxyAgent } from "http-proxy-agent";
 import { HttpsProxyAgent } from "https-proxy-agent";
 import type { ConnectionOptions } from "node:tls";
 import type { ConnectionConfig } from "../config/connection";
-import { ProxyChoice, ProxyEnv, chooseProxy, proxyLabel } from "./proxy";
+import { ProxyChoice, ProxyEnv, chooseProxy } from "./proxy";
 import { tlsOptions } from "./tls-options";
 
 export interface Route {
@@ -86,5 +86,3 @@ class TunnelAgent extends HttpsProxyAgent<string> {
     return super.connect(req, { ...opts, ...this.serviceTls } as typeof opts);
   }
 }
-
-export { proxyLabel };

@@ -2,7 +2,7 @@
 import { createHash, createHmac } from "node:crypto";
 
 /** Huawei Cloud API gateway request signing (SDK-HMAC-SHA256), as the official SDKs do it. */
-export const ALGORITHM = "SDK-HMAC-SHA256";
+const ALGORITHM = "SDK-HMAC-SHA256";
 
 export interface SignableRequest {
   method: string;
@@ -77,7 +77,7 @@ function lowerCaseHeaders(headers: Record<string, string>): Map<string, string> 
   return map;
 }
 
-export function sha256Hex(data: string | Buffer): string {
+function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 

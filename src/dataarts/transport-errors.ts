@@ -1,6 +1,7 @@
 /** What a failed exchange says: the proxy or TLS problem named, host and port only. */
 import { ApiError } from "./api-error";
-import { Route, proxyLabel } from "./route";
+import { proxyLabel } from "./proxy";
+import type { Route } from "./route";
 import { describeTlsError } from "./tls-options";
 
 /** Errors of the first hop: through a proxy, that hop is the proxy. */
