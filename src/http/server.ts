@@ -7,8 +7,6 @@ import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from ".
 import type { Encoding, ScrapeCache } from "../metrics/scrape-cache";
 import type { ScrapeMetrics } from "./self-metrics";
 
-export const METRICS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
-
 export interface ServerDeps {
   telemetryPath: string;
   /** What a scrape of /metrics gets now (ScrapeCache.body): built at most once per second and per change. */
