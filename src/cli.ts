@@ -25,14 +25,14 @@ function fail(code: number, message: string): never {
 }
 
 async function main(): Promise<void> {
-  const build = readBuildInfo(__dirname);
+  const build = readBuildInfo(__dirname, process.version);
   const flags = parseFlags(process.argv.slice(2), process.env.HOSTNAME);
   if (flags.help) {
     process.stdout.write(USAGE);
     return;
   }
   if (flags.version) {
-    process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
+    process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${build.nodejsVersion})\n`);
     return;
   }
   // Before anything starts: a state directory that takes no writes would lose counts silently.
