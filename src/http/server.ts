@@ -105,11 +105,13 @@ export function createApp(deps: ServerDeps): Koa {
         ctx.type = "text/plain";
         ctx.body = "Healthy\n";
         return;
-      case "/-/ready":
+      case "/-/ready": {
+        const ready = deps.ready();
         ctx.type = "text/plain";
-        ctx.status = deps.ready() ? 200 : 503;
-        ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
+        ctx.status = ready ? 200 : 503;
+        ctx.body = ready ? "Ready\n" : "Not ready\n";
         return;
+      }
       case "/-/reload": {
         if (!deps.lifecycle) {
           ctx.status = 403;
