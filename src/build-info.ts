@@ -1,4 +1,4 @@
-/** The version, git revision and branch this build reports (package.json and dist/build-info.json), and the platform it runs on. */
+/** The version, git revision and branch this build reports (package.json and dist/build-info.json), and the platform and Node.js it runs on. */
 import { readFileSync } from "node:fs";
 import { arch, platform } from "node:os";
 import { join } from "node:path";
@@ -9,10 +9,12 @@ export interface BuildInfo {
   branch: string;
   /** `linux/x64`: Node's names for the OS and CPU, as Go exporters report goos/goarch. */
   platform: string;
+  /** `v20.11.1`, from the entry point (the only module that reads `process`). */
+  nodejsVersion: string;
 }
 
 /** Version from package.json, revision written at build time (`unknown` outside a git checkout). */
-export function readBuildInfo(distDir: string): BuildInfo {
+export function readBuildInfo(distDir: string, nodejsVersion: string): BuildInfo {
   const read = (file: string): Record<string, unknown> => {
     try {
       return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -27,5 +29,6 @@ export function readBuildInfo(distDir: string): BuildInfo {
     revision: typeof built.revision === "string" ? built.revision : "unknown",
     branch: typeof built.branch === "string" ? built.branch : "unknown",
     platform: `${platform()}/${arch()}`,
+    nodejsVersion,
   };
 }

@@ -16,6 +16,8 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
 const WEB_FILE_MAX_BYTES = 1024 * 1024;
+/** A listen address that is taken, privileged, not this machine's, or a host name that does not resolve. */
+const LISTEN_ERRORS = new Set(["EADDRINUSE", "EACCES", "EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN"]);
 
 const sources = { env: process.env, readFile: readBoundedFile };
 
@@ -25,14 +27,14 @@ function fail(code: number, message: string): never {
 }
 
 async function main(): Promise<void> {
-  const build = readBuildInfo(__dirname);
+  const build = readBuildInfo(__dirname, process.version);
   const flags = parseFlags(process.argv.slice(2), process.env.HOSTNAME);
   if (flags.help) {
     process.stdout.write(USAGE);
     return;
   }
   if (flags.version) {
-    process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${process.version})\n`);
+    process.stdout.write(`dataarts-exporter ${build.version} (revision ${build.revision}, node ${build.nodejsVersion})\n`);
     return;
   }
   // Before anything starts: a state directory that takes no writes would lose counts silently.
@@ -85,7 +87,7 @@ async function serve(
   const logger = createLogger(flags.logLevel, flags.logFormat, process.stdout);
   logger.debug({ config: redactConfig(config) }, "config loaded");
   const running = await run({ flags, webConfig, config, readConfig, logger, build, env }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "EADDRINUSE" || err.code === "EACCES") fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
+    if (err.code !== undefined && LISTEN_ERRORS.has(err.code)) fail(EXIT_FAILURE, `cannot listen on ${flags.listenText}: ${err.code}`);
     throw err;
   });
   // A bug must cost one request or poll, never the process; it is logged for a report.

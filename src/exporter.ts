@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { ApiError } from "./dataarts/api-error";
+import type { BuildInfo } from "./build-info";
 import { Clock } from "./clock";
 import type { Config, ProjectConfig } from "./config/config";
 import { DataArtsClient, RequestEvent } from "./dataarts/client";
@@ -29,7 +30,7 @@ export interface ExporterDeps {
   /** One project's transport (its proxy and TLS settings): src/connections.ts in production. */
   transportFor: (project: ProjectConfig) => Transport;
   logger: Logger;
-  build: { version: string; revision: string; branch: string; platform: string };
+  build: BuildInfo;
   shard: { ordinal: number; total: number };
   /** Whether this shard polls the workspace; all of them without sharding. */
   owns: (projectId: string, workspaceId: string) => boolean;
@@ -135,7 +136,6 @@ export class Exporter {
   private info(): ExporterInfo {
     return {
       ...this.deps.build,
-      nodejsVersion: process.version,
       reloadSuccessful: this.reload.successful,
       lastReloadSuccessMs: this.reload.lastSuccessMs,
       shard: this.deps.shard,

@@ -28,7 +28,7 @@ export interface Flags {
   storagePath?: string;
 }
 
-export const DEFAULT_PORT = 19918;
+const DEFAULT_PORT = 19918;
 
 export const USAGE = `usage: dataarts-exporter [flags]
 

@@ -7,7 +7,7 @@ import { ConfigError } from "./config/config-error";
 import { Exporter } from "./exporter";
 import { Flags } from "./flags";
 import { BuildInfo } from "./build-info";
-import { shardOf } from "./polling/shard";
+import { inShard } from "./polling/shard";
 import { StateStore } from "./polling/state-store";
 import { systemClock } from "./clock";
 import { systemTimers } from "./polling/scheduler";
@@ -54,6 +54,7 @@ export interface Running {
 export async function run(options: RunOptions): Promise<Running> {
   const { logger } = options;
   const { shard } = options.flags;
+  const ownShard = { ordinal: shard.shard, total: shard.totalShards };
   const exporter = new Exporter(options.config, {
     clock: systemClock,
     timers: systemTimers,
@@ -61,11 +62,11 @@ export async function run(options: RunOptions): Promise<Running> {
     transportFor: (project) => projectTransport(project, options.env ?? {}, logger),
     logger,
     build: options.build,
-    shard: { ordinal: shard.shard, total: shard.totalShards },
-    owns: (projectId, workspaceId) => shard.totalShards <= 1 || shardOf(projectId, workspaceId, shard.totalShards) === shard.shard,
+    shard: ownShard,
+    owns: (projectId, workspaceId) => inShard(ownShard, projectId, workspaceId),
     storage: options.flags.storagePath === undefined ? undefined : new StateStore({
       dir: options.flags.storagePath,
-      shard: { ordinal: shard.shard, total: shard.totalShards },
+      shard: ownShard,
       logger,
       now: () => systemClock.now(),
     }),

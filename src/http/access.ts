@@ -5,7 +5,7 @@ import { BasicAuth } from "./basic-auth";
 import { WebConfigSource } from "./web-config-source";
 
 /** Probes answer without credentials, as in the exporter-toolkit, so kubelet and load balancers need none. */
-export const OPEN_PATHS = new Set(["/-/healthy", "/-/ready"]);
+const OPEN_PATHS = new Set(["/-/healthy", "/-/ready"]);
 
 /** Applies the current web config to each request: its headers always, then basic auth when it has users. */
 export function accessControl(source: WebConfigSource, logger: Logger): Middleware {

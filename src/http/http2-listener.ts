@@ -49,7 +49,7 @@ export function createHttp2Listener(options: SecureServerOptions, handler: Handl
 }
 
 /** HTTP/2's header list size (RFC 9113 6.5.2): each field's name and value plus 32 octets. */
-export function headerListSize(rawHeaders: string[]): number {
+function headerListSize(rawHeaders: string[]): number {
   let size = 0;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) size += Buffer.byteLength(rawHeaders[i]!) + Buffer.byteLength(rawHeaders[i + 1]!) + 32;
   return size;

@@ -7,8 +7,6 @@ import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from ".
 import type { Encoding, ScrapeCache } from "../metrics/scrape-cache";
 import type { ScrapeMetrics } from "./self-metrics";
 
-export const METRICS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
-
 export interface ServerDeps {
   telemetryPath: string;
   /** What a scrape of /metrics gets now (ScrapeCache.body): built at most once per second and per change. */
@@ -107,11 +105,13 @@ export function createApp(deps: ServerDeps): Koa {
         ctx.type = "text/plain";
         ctx.body = "Healthy\n";
         return;
-      case "/-/ready":
+      case "/-/ready": {
+        const ready = deps.ready();
         ctx.type = "text/plain";
-        ctx.status = deps.ready() ? 200 : 503;
-        ctx.body = deps.ready() ? "Ready\n" : "Not ready\n";
+        ctx.status = ready ? 200 : 503;
+        ctx.body = ready ? "Ready\n" : "Not ready\n";
         return;
+      }
       case "/-/reload": {
         if (!deps.lifecycle) {
           ctx.status = 403;

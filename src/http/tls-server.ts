@@ -112,7 +112,7 @@ function answerPlainHttp(socket: TLSSocket): void {
  * The client-certificate rules Node's handshake cannot express: a certificate required but
  * not verified, one verified only when given, and the allowed SANs. Undefined when the client may go on.
  */
-export function refuseClient(socket: TLSSocket, s: TlsSettings): string | undefined {
+function refuseClient(socket: TLSSocket, s: TlsSettings): string | undefined {
   const cert = socket.getPeerCertificate();
   const given = !!cert && Object.keys(cert).length > 0;
   if (s.clientAuth === "RequireAnyClientCert" && !given) return "no client certificate";

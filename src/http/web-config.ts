@@ -5,7 +5,7 @@ import { createSecureContext } from "node:tls";
 import { isMap, isScalar, parseDocument } from "yaml";
 import type { SecureContextOptions } from "node:tls";
 
-export const CLIENT_AUTH_TYPES = [
+const CLIENT_AUTH_TYPES = [
   "NoClientCert",
   "RequestClientCert",
   "RequireAnyClientCert",
@@ -24,7 +24,7 @@ const VERSION_ORDER: TlsVersionName[] = ["TLS10", "TLS11", "TLS12", "TLS13"];
  * Go never applies cipher_suites to TLS 1.3, so the three TLS 1.3 suites are accepted
  * and left to OpenSSL's defaults, as Go does.
  */
-export const CIPHER_SUITES: Record<string, string | null> = {
+const CIPHER_SUITES: Record<string, string | null> = {
   TLS_RSA_WITH_AES_128_CBC_SHA: "AES128-SHA",
   TLS_RSA_WITH_AES_256_CBC_SHA: "AES256-SHA",
   TLS_RSA_WITH_AES_128_GCM_SHA256: "AES128-GCM-SHA256",

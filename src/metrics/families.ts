@@ -251,7 +251,7 @@ export interface RequestLabels {
   labels?: Labels;
 }
 
-export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 interface LatencyHistogram {
   counts: number[];

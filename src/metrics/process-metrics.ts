@@ -49,21 +49,17 @@ export class ProcessMetrics {
   }
 
   /** The families as of now (the caller shares them for a second). */
-  render(): Promise<string> {
-    return this.read();
-  }
-
-  stop(): void {
-    this.delay.disable();
-  }
-
-  private async read(): Promise<string> {
+  async render(): Promise<string> {
     const window = lagStats(this.delay);
     if (window) {
       this.lag = window;
       this.delay.reset();
     }
     return (await this.registry.metrics()) + renderLag(this.lag);
+  }
+
+  stop(): void {
+    this.delay.disable();
   }
 }
 

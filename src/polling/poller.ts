@@ -5,15 +5,15 @@ import { DeployStatus, MAX_LIMIT, ReleasePackage } from "../dataarts/model";
 import { EndedRelease, PendingPackage, ReleasingPackage, Snapshot } from "./state";
 
 /** Margin for the service's clock being behind ours when choosing the window of ended releases. */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Timestamps outside these bounds are not Unix milliseconds (0, or seconds: 10 digits; or
  * microseconds): read as milliseconds they would make ages of 56 years, so ages leave them out.
  */
-export const PLAUSIBLE_MS = { min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) };
+const PLAUSIBLE_MS = { min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) };
 
-export function plausibleMs(ms: number): boolean {
+function plausibleMs(ms: number): boolean {
   return ms >= PLAUSIBLE_MS.min && ms < PLAUSIBLE_MS.max;
 }
 

@@ -48,3 +48,8 @@ export function hashKey(key: string): bigint {
 export function shardOf(projectId: string, workspaceId: string, totalShards: number): number {
   return jumpConsistentHash(workspaceKey(projectId, workspaceId), totalShards);
 }
+
+/** Whether shard `ordinal` of `total` polls the workspace: every shard does without sharding. */
+export function inShard(shard: { ordinal: number; total: number }, projectId: string, workspaceId: string): boolean {
+  return shard.total <= 1 || shardOf(projectId, workspaceId, shard.total) === shard.ordinal;
+}

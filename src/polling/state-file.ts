@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ConfigError } from "../config/config-error";
 import { Accounting, REVIEW_WAIT_BUCKETS, ResetReason } from "./state";
 
-export const STATE_FORMAT = "dataarts-exporter-state";
+const STATE_FORMAT = "dataarts-exporter-state";
 export const STATE_VERSION = 1;
 
 /** One workspace's accounting, and when it was last configured or discovered (for pruning). */

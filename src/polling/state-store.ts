@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import { join } from "node:path";
 import { Accounting, ResetReason, WorkspaceKey, WorkspaceState, accountingOf, initialState, resumedState } from "./state";
-import { shardOf } from "./shard";
+import { inShard } from "./shard";
 import { Loaded, StoredWorkspace, encodeState, loadStateFile, missingReason, stateFileName, writeFileAtomic } from "./state-file";
 
 export interface StateStoreOptions {
@@ -91,9 +91,8 @@ export class StateStore implements StateKeeper {
   }
 
   private ownShard(id: string): boolean {
-    const { ordinal, total } = this.opts.shard;
     const slash = id.indexOf("/");
-    return total <= 1 || (slash > 0 && shardOf(id.slice(0, slash), id.slice(slash + 1), total) === ordinal);
+    return this.opts.shard.total <= 1 || (slash > 0 && inShard(this.opts.shard, id.slice(0, slash), id.slice(slash + 1)));
   }
 
   private report(loaded: Loaded): void {

@@ -57,7 +57,7 @@ function exporterFor(cfg: Config, timers: ManualTimers, shard = { ordinal: 0, to
     // Each project's transport as run.ts builds it, with no proxy variables set.
     transportFor: (project) => projectTransport(project, {}, logger),
     logger,
-    build: { version: "test", revision: "test", branch: "test", platform: "linux/x64" },
+    build: { version: "test", revision: "test", branch: "test", platform: "linux/x64", nodejsVersion: "v20.0.0" },
     shard,
     owns: (p, w) => shard.total <= 1 || shardOf(p, w, shard.total) === shard.ordinal,
   });

@@ -323,6 +323,13 @@ describe("the command line", () => {
     expect(bad.stderr).toContain("--web.listen-address");
   });
 
+  it("names the listen address it cannot bind, with exit status 1 and no stack trace", () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it, so listening there fails with EADDRNOTAVAIL.
+    const result = runCli(["--demo", "--web.listen-address=192.0.2.1:0"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("dataarts-exporter: cannot listen on 192.0.2.1:0: EADDRNOTAVAIL\n");
+  });
+
   it("prints its version and help", () => {
     expect(runCli(["--version"]).stdout).toMatch(/^dataarts-exporter \d+\.\d+\.\d+/);
     const help = runCli(["--help"]).stdout;
