@@ -16,6 +16,7 @@ import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSer
 import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
 import { Body, Encoding, ScrapeCache } from "./metrics/scrape-cache";
+import { WorkspaceText } from "./metrics/workspace-text";
 import type { ExpositionFormat } from "./metrics/exposition";
 import { AccountingInfo, deliveryChunks } from "./metrics/delivery";
 import { StateKeeper, inMemory } from "./polling/state-store";
@@ -70,6 +71,8 @@ export class Exporter {
   /** Baselines taken, by reason (`dataarts_exporter_accounting_resets_total`). */
   private readonly resets: Record<ResetReason, number> = { no_state: 0, too_old: 0, unreadable: 0 };
   private readonly cache: ScrapeCache;
+  /** The workspaces' lines of the last body, kept for the next one. */
+  private readonly text = new WorkspaceText();
 
   constructor(
     config: Config,
@@ -84,11 +87,11 @@ export class Exporter {
   /** Everything but the process metrics, in pieces, from one snapshot of the (immutable) states. */
   private *exposition(nowMs: number): Generator<string> {
     const states = this.workspaceStates();
-    yield* polledChunks(states, this.info());
-    yield* deliveryChunks(states, this.accountingInfo());
+    yield* polledChunks(states, this.info(), this.text);
+    yield* deliveryChunks(states, this.accountingInfo(), this.text);
     yield* this.api.chunks();
     yield this.skew.render();
-    yield* ageChunks(states, nowMs);
+    yield* ageChunks(states, nowMs, this.text);
   }
 
   /**

@@ -1,6 +1,7 @@
 /** The flow-of-delivery families (successes, review wait) and the accounting ones (baselines, state file). */
-import { Family, Labels, familyChunks, renderFamily, sampleLine } from "./exposition";
-import { family, workspaceLabels, workspacePieces } from "./families";
+import { Family, Labels, familyChunks, renderFamily } from "./exposition";
+import { family, workspaceLine } from "./families";
+import { WorkspaceText } from "./workspace-text";
 import { RESET_REASONS, REVIEW_WAIT_BUCKETS, ResetReason, WorkspaceState } from "../polling/state";
 
 export const DELIVERY_FAMILIES = {
@@ -20,26 +21,24 @@ export interface AccountingInfo {
   storage?: { lastWriteSuccessMs?: number; writeErrors: number };
 }
 
-const labelsOf = workspaceLabels;
-
-export function renderDelivery(states: WorkspaceState[], info: AccountingInfo): string {
-  return [...deliveryChunks(states, info)].join("");
+export function renderDelivery(states: WorkspaceState[], info: AccountingInfo, text = new WorkspaceText()): string {
+  return [...deliveryChunks(states, info, text)].join("");
 }
 
 /** The delivery families in pieces: per-workspace lines are kept per state and group, as in families.ts. */
-export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo): Generator<string> {
+export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo, text = new WorkspaceText()): Generator<string> {
   yield* familyChunks(
-    family(D.successes, "counter", "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).", states, (s, w) =>
+    family(D.successes, "counter", "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).", states, (s) =>
       // Restored counters are held back until the first poll has caught up (a reset to Prometheus otherwise).
-      s.countersHeld ? [] : [{ labels: w, value: s.successesTotal }],
-    ),
+      s.countersHeld ? [] : [{ value: s.successesTotal }],
+    text),
   );
   yield* familyChunks(
-    family(D.lastPackageSuccess, "gauge", "Release time of the newest succeeded package (from the last poll).", states, (s, w) =>
-      s.data?.lastSucceededMs === undefined ? [] : [{ labels: w, value: s.data.lastSucceededMs / 1000 }],
-    ),
+    family(D.lastPackageSuccess, "gauge", "Release time of the newest succeeded package (from the last poll).", states, (s) =>
+      s.data?.lastSucceededMs === undefined ? [] : [{ value: s.data.lastSucceededMs / 1000 }],
+    text),
   );
-  yield* reviewWaitChunks(states);
+  yield* reviewWaitChunks(states, text);
   const resets: Family = {
     name: D.accountingResets,
     type: "counter",
@@ -66,7 +65,11 @@ export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo):
   yield out;
 }
 
-function* reviewWaitChunks(all: WorkspaceState[]): Generator<string> {
+const BUCKET = `${D.reviewWait}_bucket`;
+const LE: Labels[] = REVIEW_WAIT_BUCKETS.map((le) => [["le", String(le)]]);
+const LE_INF: Labels = [["le", "+Inf"]];
+
+function* reviewWaitChunks(all: WorkspaceState[], text: WorkspaceText): Generator<string> {
   const states = all.filter((s) => !s.countersHeld);
   if (states.length === 0) return;
   yield* familyChunks({
@@ -74,14 +77,13 @@ function* reviewWaitChunks(all: WorkspaceState[]): Generator<string> {
     type: "histogram",
     help: "Time from applying for a release to its deployment (deploy − apply time), observed once per ended release.",
     samples: [],
-    chunks: workspacePieces(D.reviewWait, states, (s) => {
-      const w = labelsOf(s);
+    chunks: text.groups(D.reviewWait, states, (s) => {
       const h = s.reviewWait;
       let out = "";
-      REVIEW_WAIT_BUCKETS.forEach((le, i) => (out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", String(le)]], h.buckets[i]!)));
-      out += sampleLine(`${D.reviewWait}_bucket`, [...w, ["le", "+Inf"]], h.count);
-      out += sampleLine(`${D.reviewWait}_sum`, w, h.sum);
-      out += sampleLine(`${D.reviewWait}_count`, w, h.count);
+      REVIEW_WAIT_BUCKETS.forEach((le, i) => (out += workspaceLine(BUCKET, s, h.buckets[i]!, LE[i])));
+      out += workspaceLine(BUCKET, s, h.count, LE_INF);
+      out += workspaceLine(`${D.reviewWait}_sum`, s, h.sum);
+      out += workspaceLine(`${D.reviewWait}_count`, s, h.count);
       return out;
     }),
   });

@@ -18,8 +18,13 @@ export function formatValue(value: number): string {
   return String(value);
 }
 
+/** `a="1",b="2"`: the inside of a sample's braces. */
+export function labelPairs(labels: Labels): string {
+  return labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",");
+}
+
 export function sampleLine(name: string, labels: Labels, value: number): string {
-  const body = labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",");
+  const body = labelPairs(labels);
   return `${name}${body ? `{${body}}` : ""} ${formatValue(value)}\n`;
 }
 
@@ -38,20 +43,17 @@ export function renderFamily(family: Family): string {
 }
 
 /**
- * A family in pieces: the header with the first group of lines, then one piece per group.
- * A scrape's body is cached (and gzipped) piece by piece, so an unchanged group costs nothing.
+ * A family in pieces: the header with the samples, then one piece per group of kept lines.
+ * A scrape's body is cached (and gzipped) piece by piece, so an unchanged group costs nothing:
+ * it is passed on as the very string it was, not joined to anything.
  */
 export function* familyChunks(family: Family): Generator<string> {
   const chunks = family.chunks ?? [];
   if (family.samples.length === 0 && !chunks.some((c) => c !== "")) return;
-  let out = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
-  for (const s of family.samples) out += sampleLine(family.name, s.labels, s.value);
-  for (const chunk of chunks) {
-    if (chunk === "") continue;
-    yield out + chunk;
-    out = "";
-  }
-  if (out !== "") yield out;
+  let head = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
+  for (const s of family.samples) head += sampleLine(family.name, s.labels, s.value);
+  yield head;
+  for (const chunk of chunks) if (chunk !== "") yield chunk;
 }
 
 export type ExpositionFormat = "text" | "openmetrics";

@@ -1,6 +1,7 @@
 /** The exporter's metric families, rendered from workspace state. */
 import { ERROR_REASONS } from "../dataarts/api-error";
-import { Family, Labels, familyChunks, formatValue, sampleLine } from "./exposition";
+import { Family, Labels, familyChunks, formatValue, labelPairs, sampleLine } from "./exposition";
+import { WorkspaceText } from "./workspace-text";
 import { STATUSES, WorkspaceState } from "../polling/state";
 import { workspaceKey } from "../config/workspace-key";
 
@@ -44,7 +45,7 @@ export interface ExporterInfo {
 }
 
 /** The labels of every per-workspace series: who the workspace is, then the config's extra labels. */
-export function workspaceLabels(s: WorkspaceState): Labels {
+function workspaceLabels(s: WorkspaceState): Labels {
   return [
     ["project_id", s.key.projectId],
     ["workspace_id", s.key.workspaceId],
@@ -53,114 +54,58 @@ export function workspaceLabels(s: WorkspaceState): Labels {
   ];
 }
 
-type Sampler = (s: WorkspaceState, w: Labels) => Array<{ labels: Labels; value: number }>;
+/** A workspace's samples of one family: the labels after the workspace's own, and the value. */
+type Sampler = (s: WorkspaceState) => Array<{ labels?: Labels; value: number }>;
 
-/**
- * How many workspaces go into one piece of a family. A poll changes one workspace, so the
- * next body re-renders and re-compresses one piece per family, not the whole family.
- */
-const WORKSPACES_PER_CHUNK = 100;
+/** The workspace's label pairs, written once per key (a poll keeps the key; a reload or discovery replaces it). */
+const keyPairs = new WeakMap<WorkspaceState["key"], string>();
 
-/**
- * Rendered lines (and label text for the lines written again every second) per workspace state:
- * states are replaced, never changed, by a poll or reload, so a body re-renders only the
- * workspaces that changed since the last one, and a group of 100 is put together from the rest.
- */
-const fragments = new WeakMap<WorkspaceState, Map<string, string>>();
-
-function fragment(s: WorkspaceState, key: string, render: () => string): string {
-  let byFamily = fragments.get(s);
-  if (!byFamily) fragments.set(s, (byFamily = new Map()));
-  let text = byFamily.get(key);
-  if (text === undefined) byFamily.set(key, (text = render()));
-  return text;
+function workspacePairs(s: WorkspaceState): string {
+  let pairs = keyPairs.get(s.key);
+  if (pairs === undefined) keyPairs.set(s.key, (pairs = labelPairs(workspaceLabels(s))));
+  return pairs;
 }
 
-/**
- * The same text stored in one piece. Text built by concatenation is a tree of every piece it
- * was built from (label pairs, lines): kept until the next change, that is about twice the
- * memory of the text itself.
- */
-function flat(text: string): string {
-  return Buffer.from(text).toString();
-}
-
-/**
- * Per-workspace text in pieces of WORKSPACES_PER_CHUNK workspaces, kept per state (so `render`
- * must read nothing but the state) and per group: what a family outside this file uses to be
- * rebuilt, after a poll, one group at a time.
- */
-export function workspacePieces(key: string, states: WorkspaceState[], render: (s: WorkspaceState) => string): string[] {
-  return inGroups(key, states, (s) => fragment(s, key, () => flat(render(s))));
+/** One sample line of a workspace: its labels, then `extra`; the same text as sampleLine with all of them. */
+export function workspaceLine(name: string, s: WorkspaceState, value: number, extra?: Labels): string {
+  return `${name}{${workspacePairs(s)}${extra && extra.length > 0 ? `,${labelPairs(extra)}` : ""}} ${formatValue(value)}\n`;
 }
 
 /** A per-workspace family of the polled part; the sampler must read nothing but the state. */
-export function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler): Family {
-  const lines = (s: WorkspaceState) => fragment(s, name, () => flat(sampler(s, workspaceLabels(s)).map((x) => sampleLine(name, x.labels, x.value)).join("")));
-  return { name, type, help, samples: [], chunks: inGroups(name, states, lines) };
+export function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler, text: WorkspaceText): Family {
+  const lines = (s: WorkspaceState) => {
+    let out = "";
+    for (const x of sampler(s)) out += workspaceLine(name, s, x.value, x.labels);
+    return out;
+  };
+  return { name, type, help, samples: [], chunks: text.groups(name, states, lines) };
 }
 
-/** The last text of each group of each family, with the states (and time) it was rendered from. */
-const groups = new Map<string, { states: WorkspaceState[]; nowMs: number; text: string }>();
-
-/**
- * Lines of each workspace, joined in groups of WORKSPACES_PER_CHUNK workspaces. A group whose
- * states (and time) are those of last time is the very same string, so nothing downstream
- * (encoding, compressing) has to look at it again. Under load (a body per second, some 30
- * polls in between at 1 000 workspaces) most groups change every second: putting them
- * together from kept lines is what keeps that cheap.
- */
-function inGroups(family: string, states: WorkspaceState[], lines: (s: WorkspaceState) => string, nowMs = 0): string[] {
-  const chunks: string[] = [];
-  for (let i = 0, g = 0; i < states.length; i += WORKSPACES_PER_CHUNK, g++) {
-    const slice = states.slice(i, i + WORKSPACES_PER_CHUNK);
-    const key = `${family}#${g}`;
-    const kept = groups.get(key);
-    if (kept && kept.nowMs === nowMs && kept.states.length === slice.length && kept.states.every((s, j) => s === slice[j])) {
-      chunks.push(kept.text);
-      continue;
-    }
-    let text = "";
-    for (const s of slice) text += lines(s);
-    text = flat(text);
-    groups.set(key, { states: slice, nowMs, text });
-    chunks.push(text);
-  }
-  // Groups past the end held workspaces that are gone: let their states go too.
-  for (let g = chunks.length; groups.delete(`${family}#${g}`); g++);
-  return chunks;
-}
-
-const one = (labels: Labels, value: number | undefined) => (value === undefined ? [] : [{ labels, value }]);
+const one = (value: number | undefined, labels?: Labels) => (value === undefined ? [] : [{ labels, value }]);
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
-/** The families that change only when a poll ends (or the config is reloaded): rendered once, then cached. */
-export function renderPolled(states: WorkspaceState[], info: ExporterInfo): string {
-  return [...polledChunks(states, info)].join("");
+/** The families that change only when a poll ends (or the config is reloaded). */
+export function renderPolled(states: WorkspaceState[], info: ExporterInfo, text = new WorkspaceText()): string {
+  return [...polledChunks(states, info, text)].join("");
 }
 
 /** The polled part one piece at a time, so that a large scrape can be built (and compressed) in slices. */
-export function* polledChunks(states: WorkspaceState[], info: ExporterInfo): Generator<string> {
+export function* polledChunks(states: WorkspaceState[], info: ExporterInfo, text = new WorkspaceText()): Generator<string> {
+  const of = (name: string, type: Family["type"], help: string, sampler: Sampler) => family(name, type, help, states, sampler, text);
   const families: Family[] = [
-    family(F.packages, "gauge", `Release packages in each status ${FROM_POLL}.`, states, (s, w) =>
-      s.data ? STATUSES.map((status) => ({ labels: [...w, ["status", status]] as Labels, value: s.data!.counts[status] })) : [],
+    of(F.packages, "gauge", `Release packages in each status ${FROM_POLL}.`, (s) =>
+      s.data ? STATUSES.map((status) => ({ labels: [["status", status]] as Labels, value: s.data!.counts[status] })) : [],
     ),
-    family(F.pendingOldestTimestamp, "gauge", `Apply time of the oldest package awaiting review ${FROM_POLL}.`, states, (s, w) =>
-      one(w, seconds(s.data?.oldestPendingApplyMs)),
+    of(F.pendingOldestTimestamp, "gauge", `Apply time of the oldest package awaiting review ${FROM_POLL}.`, (s) => one(seconds(s.data?.oldestPendingApplyMs))),
+    of(F.failures, "counter", "Packages seen entering the failed status, each release counted once (kept across restarts with --storage.path).", (s) =>
+      one(s.countersHeld ? undefined : s.failuresTotal),
     ),
-    family(F.failures, "counter", "Packages seen entering the failed status, each release counted once (kept across restarts with --storage.path).", states, (s, w) =>
-      one(w, s.countersHeld ? undefined : s.failuresTotal),
-    ),
-    family(F.lastFailure, "gauge", `Release time of the newest failed package ${FROM_POLL}.`, states, (s, w) =>
-      one(w, seconds(s.data?.lastFailureMs)),
-    ),
-    family(F.info, "gauge", "A workspace the exporter polls.", states, (s, w) => one([...w, ["region", s.key.region]], 1)),
-    family(F.up, "gauge", "Whether the workspace's last poll succeeded (1) or not (0).", states, (s, w) => one(w, s.up ? 1 : 0)),
-    family(F.lastSuccess, "gauge", "End of the workspace's last successful poll.", states, (s, w) => one(w, seconds(s.lastSuccessMs))),
-    family(F.pollDuration, "gauge", "Duration of the workspace's last poll.", states, (s, w) => one(w, s.lastDurationSeconds)),
-    family(F.pollErrors, "counter", "Failed polls by reason.", states, (s, w) =>
-      ERROR_REASONS.map((reason) => ({ labels: [...w, ["reason", reason]] as Labels, value: s.errors[reason] })),
-    ),
+    of(F.lastFailure, "gauge", `Release time of the newest failed package ${FROM_POLL}.`, (s) => one(seconds(s.data?.lastFailureMs))),
+    of(F.info, "gauge", "A workspace the exporter polls.", (s) => one(1, [["region", s.key.region]])),
+    of(F.up, "gauge", "Whether the workspace's last poll succeeded (1) or not (0).", (s) => one(s.up ? 1 : 0)),
+    of(F.lastSuccess, "gauge", "End of the workspace's last successful poll.", (s) => one(seconds(s.lastSuccessMs))),
+    of(F.pollDuration, "gauge", "Duration of the workspace's last poll.", (s) => one(s.lastDurationSeconds)),
+    of(F.pollErrors, "counter", "Failed polls by reason.", (s) => ERROR_REASONS.map((reason) => ({ labels: [["reason", reason]] as Labels, value: s.errors[reason] }))),
     ...exporterFamilies(info),
   ];
   for (const f of families) yield* familyChunks(f);
@@ -190,16 +135,16 @@ function exporterFamilies(info: ExporterInfo): Family[] {
 }
 
 /** The families that move with the clock, computed at each scrape (a few lines per workspace). */
-export function renderAges(states: WorkspaceState[], nowMs: number): string {
-  return [...ageChunks(states, nowMs)].join("");
+export function renderAges(states: WorkspaceState[], nowMs: number, text = new WorkspaceText()): string {
+  return [...ageChunks(states, nowMs, text)].join("");
 }
 
 /**
- * The clock-moving families in pieces. Label text is built once per workspace state; a
- * scrape writes only the numbers, and a group's lines are kept for the second they were
+ * The clock-moving families in pieces. Label text is built once per workspace key; a
+ * body writes only the numbers, and a group's lines are kept for the second they were
  * computed at, so rebuilding after a poll in the same second re-renders one group.
  */
-export function* ageChunks(states: WorkspaceState[], nowMs: number): Generator<string> {
+export function* ageChunks(states: WorkspaceState[], nowMs: number, text = new WorkspaceText()): Generator<string> {
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (nowMs - ms) / 1000));
   const withData = states.filter((s) => s.data);
   const oldest = (name: string, help: string, at: (s: WorkspaceState) => number | undefined): Family => ({
@@ -207,17 +152,17 @@ export function* ageChunks(states: WorkspaceState[], nowMs: number): Generator<s
     help,
     type: "gauge",
     samples: [],
-    chunks: inGroups(name, withData, (s) => `${fragment(s, name, () => sampleLine(name, workspaceLabels(s), 0).slice(0, -2))}${formatValue(age(at(s)))}\n`, nowMs),
+    chunks: text.groups(name, withData, (s) => workspaceLine(name, s, age(at(s))), nowMs),
   });
   yield* familyChunks(oldest(F.pendingOldestAge, `Age of the oldest package awaiting review, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestPendingApplyMs));
   yield* familyChunks(oldest(F.releasingOldestAge, `Age of the longest-running release, 0 when none ${FROM_POLL}.`, (s) => s.data!.oldestReleasingStartMs));
   // Per-package series are what the poll collected: none when config turned them off.
   const help = `Age of each package awaiting review, oldest first up to the limit ${FROM_POLL}.`;
-  yield* familyChunks({ name: F.pendingAge, help, type: "gauge", samples: [], chunks: inGroups(F.pendingAge, withData, (s) => pendingAges(s, nowMs, age), nowMs) });
+  yield* familyChunks({ name: F.pendingAge, help, type: "gauge", samples: [], chunks: text.groups(F.pendingAge, withData, (s) => pendingAges(s, age), nowMs) });
 }
 
-/** One workspace's per-package age lines at `nowMs`. */
-function pendingAges(s: WorkspaceState, nowMs: number, age: (ms: number) => number): string {
+/** One workspace's per-package age lines. */
+function pendingAges(s: WorkspaceState, age: (ms: number) => number): string {
   if (s.data!.pending.length === 0) return "";
   const prefixes = pendingPrefixes(s);
   let text = "";
@@ -233,9 +178,8 @@ function pendingPrefixes(s: WorkspaceState): string[] {
   const cached = seriesPrefixes.get(data);
   let prefixes = cached?.key === s.key ? cached.prefixes : undefined;
   if (!prefixes) {
-    const w = workspaceLabels(s);
     prefixes = data.pending.map((p) =>
-      sampleLine(F.pendingAge, [...w, ["package_id", p.id], ["package_name", p.name], ["applicant", p.applicant]], 0).slice(0, -2),
+      workspaceLine(F.pendingAge, s, 0, [["package_id", p.id], ["package_name", p.name], ["applicant", p.applicant]]).slice(0, -2),
     );
     seriesPrefixes.set(data, { key: s.key, prefixes });
   }

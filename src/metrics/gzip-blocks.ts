@@ -57,7 +57,10 @@ export class BlockStore {
   /** One gzip member of the blocks' bytes; only blocks never compressed before are compressed (off the event loop). */
   static async gzip(blocks: Block[]): Promise<Buffer> {
     if (!crc32) return gzipWhole(BlockStore.text(blocks));
-    const deflated = await Promise.all(blocks.map((b) => (b.deflated ??= deflateRaw(b.text, { finishFlush: zlib.constants.Z_SYNC_FLUSH }))));
+    // One piece at a time: each deflate holds its own window and hash tables (some 256 KiB) until
+    // it ends, and a body of a thousand workspaces has over a hundred pieces to compress.
+    const deflated: Buffer[] = [];
+    for (const b of blocks) deflated.push(await (b.deflated ??= deflateRaw(b.text, { finishFlush: zlib.constants.Z_SYNC_FLUSH })));
     let crc = 0;
     let length = 0;
     for (const b of blocks) {

@@ -1,0 +1,74 @@
+/** Per-workspace lines of each family, kept once: in groups of workspaces, each group one flat string. */
+import type { WorkspaceState } from "../polling/state";
+
+/**
+ * How many workspaces go into one group (one piece of a body). A poll changes one workspace,
+ * so the next body re-renders and re-compresses at most one group per family.
+ */
+export const WORKSPACES_PER_GROUP = 100;
+
+interface Group {
+  /** The states the text was rendered from, in order. */
+  states: WorkspaceState[];
+  /** The time clock-moving lines were computed at (0 for lines that read only the state). */
+  nowMs: number;
+  /** The members' lines, one flat string: the only copy of them that is kept. */
+  text: string;
+  /** Where each member's lines end in `text`. */
+  ends: Uint32Array;
+}
+
+/** What renders one workspace's lines of a family; it must read nothing but the state (and the time it is given). */
+export type WorkspaceLines = (s: WorkspaceState) => string;
+
+/**
+ * Keeps the rendered lines of every family, per group of workspaces. A member whose state is
+ * the very one of last time is not rendered again; a member rendered again whose lines came
+ * out the same (most polls change a workspace's timestamps, not its counts) leaves its group
+ * the very same string as before, so nothing downstream (conversion, compression) looks at it
+ * again. Lines are not kept per workspace besides: a changed group takes its unchanged
+ * members' lines out of its last text.
+ */
+export class WorkspaceText {
+  private readonly families = new Map<string, Group[]>();
+
+  /** The family's lines in groups of WORKSPACES_PER_GROUP workspaces, in the order of `states`. */
+  groups(family: string, states: readonly WorkspaceState[], lines: WorkspaceLines, nowMs = 0): string[] {
+    const kept = this.families.get(family) ?? [];
+    const next: Group[] = [];
+    for (let i = 0, g = 0; i < states.length; i += WORKSPACES_PER_GROUP, g++) {
+      next.push(regroup(kept[g], states.slice(i, i + WORKSPACES_PER_GROUP), lines, nowMs));
+    }
+    // Groups past the end held workspaces that are gone: they go with the family's old list.
+    this.families.set(family, next);
+    return next.map((group) => group.text);
+  }
+}
+
+function regroup(old: Group | undefined, states: WorkspaceState[], lines: WorkspaceLines, nowMs: number): Group {
+  const sameTime = old !== undefined && old.nowMs === nowMs;
+  if (sameTime && old.states.length === states.length && old.states.every((s, j) => s === states[j])) return old;
+  const parts: string[] = [];
+  let changed = old === undefined || old.states.length !== states.length;
+  for (let j = 0; j < states.length; j++) {
+    const start = old && j < old.ends.length ? (j === 0 ? 0 : old.ends[j - 1]!) : -1;
+    const end = start >= 0 ? old!.ends[j]! : -1;
+    if (sameTime && start >= 0 && old.states[j] === states[j]) {
+      parts.push(old.text.slice(start, end));
+      continue;
+    }
+    const text = lines(states[j]!);
+    // Unchanged lines are taken from the old text, so that an unchanged group stays one string.
+    if (start >= 0 && text.length === end - start && old!.text.startsWith(text, start)) parts.push(old!.text.slice(start, end));
+    else {
+      parts.push(text);
+      changed = true;
+    }
+  }
+  if (!changed) return { ...old!, states, nowMs };
+  const ends = new Uint32Array(states.length);
+  let at = 0;
+  parts.forEach((p, j) => (ends[j] = at += p.length));
+  // join() writes one flat string: a string built by `+=` keeps every piece it was built from.
+  return { states, nowMs, text: parts.join(""), ends };
+}

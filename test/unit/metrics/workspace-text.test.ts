@@ -1,0 +1,54 @@
+import { WORKSPACES_PER_GROUP, WorkspaceText } from "../../../src/metrics/workspace-text";
+import { WorkspaceState, initialState } from "../../../src/polling/state";
+
+const state = (i: number, up = true): WorkspaceState => ({ ...initialState({ projectId: "p", workspaceId: `w${i}`, name: `w${i}`, region: "r" }), up });
+const line = (s: WorkspaceState) => `up{workspace_id="${s.key.workspaceId}"} ${s.up ? 1 : 0}\n`;
+
+describe("the kept lines of a family", () => {
+  const many = Array.from({ length: WORKSPACES_PER_GROUP * 2 + 5 }, (_, i) => state(i));
+
+  it("puts every workspace's lines in order into groups of WORKSPACES_PER_GROUP", () => {
+    const groups = new WorkspaceText().groups("up", many, line);
+    expect(groups).toHaveLength(3);
+    expect(groups.join("")).toBe(many.map(line).join(""));
+    expect(groups[2]!.split("\n").filter(Boolean)).toHaveLength(5);
+  });
+
+  it("renders only the workspaces whose state was replaced", () => {
+    const text = new WorkspaceText();
+    text.groups("up", many, line);
+    const rendered: string[] = [];
+    const next = [...many];
+    next[150] = state(150, false);
+    text.groups("up", next, (s) => (rendered.push(s.key.workspaceId), line(s)));
+    expect(rendered).toEqual(["w150"]);
+  });
+
+  it("changes only the group of a workspace whose lines changed, with the others' lines intact", () => {
+    const text = new WorkspaceText();
+    const before = text.groups("up", many, line);
+    const next = [...many];
+    next[150] = state(150, false);
+    const after = text.groups("up", next, line);
+    expect(after[0]).toBe(before[0]);
+    expect(after[2]).toBe(before[2]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(after.join("")).toBe(next.map(line).join(""));
+  });
+
+  it("renders every workspace again when the time moves, for lines that read the clock", () => {
+    const text = new WorkspaceText();
+    const aged = (nowMs: number) => (s: WorkspaceState) => `age{workspace_id="${s.key.workspaceId}"} ${nowMs / 1000}\n`;
+    text.groups("age", many.slice(0, 3), aged(1000), 1000);
+    const again = text.groups("age", many.slice(0, 3), aged(2000), 2000);
+    expect(again.join("")).toBe(many.slice(0, 3).map(aged(2000)).join(""));
+  });
+
+  it("drops the groups of workspaces that are gone", () => {
+    const text = new WorkspaceText();
+    text.groups("up", many, line);
+    const fewer = text.groups("up", many.slice(0, 10), line);
+    expect(fewer).toHaveLength(1);
+    expect(fewer[0]).toBe(many.slice(0, 10).map(line).join(""));
+  });
+});
