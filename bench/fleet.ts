@@ -28,12 +28,18 @@ export interface FleetOptions {
   /** RSS over time: sample every 30 s for this many minutes (0: off). */
   minutes: number;
   packageSeries: boolean;
-  /** Node.js flags for the exporters (none by default, as the container image runs it). */
+  /** Node.js flags for the exporters: by default those of the CLI's first line, as the npm command and the image run it. */
   nodeFlags: string[];
 }
 
+/** The V8 flags `#!/usr/bin/env -S node …` at the top of src/cli.ts gives the exporter. */
+export function cliNodeFlags(): string[] {
+  const shebang = readFileSync(resolve(__dirname, "..", "..", "src", "cli.ts"), "utf8").split("\n")[0]!;
+  return /^#!\/usr\/bin\/env -S node (.*)$/.exec(shebang)?.[1]?.split(" ").filter(Boolean) ?? [];
+}
+
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, nodeFlags: [] };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, nodeFlags: cliNodeFlags() };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i]!.indexOf("=");
     const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];

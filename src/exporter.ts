@@ -73,6 +73,8 @@ export class Exporter {
   private readonly cache: ScrapeCache;
   /** The workspaces' lines of the last body, kept for the next one. */
   private readonly text = new WorkspaceText();
+  /** The projects of the polled set, as of the last refresh (read for every API request). */
+  private polledProjects = new Set<string>();
 
   constructor(
     config: Config,
@@ -229,8 +231,9 @@ export class Exporter {
       this.states.set(id, state ? limitPendingSeries({ ...state, key: ws.key }, seriesLimit) : this.storage.start(id, ws.key, catchUpLimitMs));
     }
     this.workspaces = next;
-    this.api.retain(this.projectIds(), new Set(next.keys()));
-    this.skew.retain(this.projectIds());
+    this.polledProjects = this.projectIds();
+    this.api.retain(this.polledProjects, new Set(next.keys()));
+    this.skew.retain(this.polledProjects);
     this.api.relabel((projectId, workspaceId) => {
       const key = next.get(workspaceKey(projectId, workspaceId))?.key;
       return key && { workspace: key.name, labels: key.labels };
@@ -288,7 +291,7 @@ export class Exporter {
       this.update(id, (s) => this.accounted(accountPoll(s, snapshot, { startedMs, endedMs: clock.now() }), labels));
       // At most once per poll round: a write holds every workspace.
       this.storage.save(() => this.liveStates(), this.config.metrics.staleAfterMs, this.config.polling.intervalMs);
-      logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
+      if (logger.isLevelEnabled("debug")) logger.debug({ ...labels, duration_ms: clock.now() - startedMs }, "poll succeeded");
     } catch (err) {
       const error = asApiError(err);
       this.update(id, (s) => pollFailed(s, error.reason, { startedMs, endedMs: clock.now() }, this.config.metrics.staleAfterMs));
@@ -324,13 +327,14 @@ export class Exporter {
   }
 
   private onRequest(e: RequestEvent): void {
-    this.deps.logger.debug(
-      { project_id: e.projectId, workspace_id: e.workspaceId, kind: e.kind, code: e.code, duration_s: e.durationSeconds },
-      "api request",
-    );
+    const { logger } = this.deps;
+    // Called for every API request: the log line's fields are not even gathered unless debug is on.
+    if (logger.isLevelEnabled("debug")) {
+      logger.debug({ project_id: e.projectId, workspace_id: e.workspaceId, kind: e.kind, code: e.code, duration_s: e.durationSeconds }, "api request");
+    }
     const ws = e.workspaceId ? this.workspaces.get(workspaceKey(e.projectId, e.workspaceId)) : undefined;
     // A request still in flight for a workspace or project removed since must not bring its series back.
-    if ((e.workspaceId && !ws) || !this.projectIds().has(e.projectId)) return;
+    if ((e.workspaceId && !ws) || !this.polledProjects.has(e.projectId)) return;
     if (e.clockSkewSeconds !== undefined) this.skew.observe(e.projectId, e.clockSkewSeconds);
     this.api.observe(
       { projectId: e.projectId, workspaceId: e.workspaceId, workspace: ws?.key.name ?? "", labels: ws?.key.labels, code: e.code },
