@@ -25,7 +25,7 @@ export function renderDelivery(states: WorkspaceState[], info: AccountingInfo, t
   return [...deliveryChunks(states, info, text)].join("");
 }
 
-/** The delivery families in pieces: per-workspace lines are kept per state and group, as in families.ts. */
+/** The delivery families in pieces: per-workspace lines are kept in groups (workspace-text.ts), as in families.ts. */
 export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo, text = new WorkspaceText()): Generator<string> {
   yield* familyChunks(
     family(D.successes, "counter", "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).", states, (s) =>

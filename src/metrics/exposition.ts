@@ -24,8 +24,12 @@ export function labelPairs(labels: Labels): string {
 }
 
 export function sampleLine(name: string, labels: Labels, value: number): string {
-  const body = labelPairs(labels);
-  return `${name}${body ? `{${body}}` : ""} ${formatValue(value)}\n`;
+  return pairsLine(name, labelPairs(labels), value);
+}
+
+/** A sample line whose label pairs are written already (see labelPairs). */
+export function pairsLine(name: string, pairs: string, value: number): string {
+  return `${name}${pairs ? `{${pairs}}` : ""} ${formatValue(value)}\n`;
 }
 
 export interface Family {

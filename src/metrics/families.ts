@@ -1,6 +1,6 @@
 /** The exporter's metric families, rendered from workspace state. */
 import { ERROR_REASONS } from "../dataarts/api-error";
-import { Family, Labels, familyChunks, formatValue, labelPairs, sampleLine } from "./exposition";
+import { Family, Labels, familyChunks, formatValue, labelPairs, pairsLine, sampleLine } from "./exposition";
 import { WorkspaceText } from "./workspace-text";
 import { STATUSES, WorkspaceState } from "../polling/state";
 import { workspaceKey } from "../config/workspace-key";
@@ -68,7 +68,7 @@ function workspacePairs(s: WorkspaceState): string {
 
 /** One sample line of a workspace: its labels, then `extra`; the same text as sampleLine with all of them. */
 export function workspaceLine(name: string, s: WorkspaceState, value: number, extra?: Labels): string {
-  return `${name}{${workspacePairs(s)}${extra && extra.length > 0 ? `,${labelPairs(extra)}` : ""}} ${formatValue(value)}\n`;
+  return pairsLine(name, extra && extra.length > 0 ? `${workspacePairs(s)},${labelPairs(extra)}` : workspacePairs(s), value);
 }
 
 /** A per-workspace family of the polled part; the sampler must read nothing but the state. */
@@ -142,7 +142,7 @@ export function renderAges(states: WorkspaceState[], nowMs: number, text = new W
 /**
  * The clock-moving families in pieces. Label text is built once per workspace key; a
  * body writes only the numbers, and a group's lines are kept for the second they were
- * computed at, so rebuilding after a poll in the same second re-renders one group.
+ * computed at, so rebuilding after a poll in the same second renders only what that poll replaced.
  */
 export function* ageChunks(states: WorkspaceState[], nowMs: number, text = new WorkspaceText()): Generator<string> {
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (nowMs - ms) / 1000));
