@@ -120,11 +120,12 @@ export class ScrapeCache {
     const second = Math.floor(this.options.clock.now() / 1000);
     const key = `${second}.${this.generation}`;
     let body = this.current.get(variant);
-    // While other scrapes are being answered, polls since this second's body do not build
-    // another one: a busy /metrics gets at most one body per second (data at most a second
-    // old), and a lone scraper still sees every poll at once.
-    if (load.busy && body?.key.startsWith(`${second}.`) && body.peek(encoding)) return body;
-    if (body?.key !== key) {
+    // While other scrapes are being answered, polls since this second's body was started do
+    // not start another: a busy /metrics gets at most one body per second (data at most a
+    // second old), and a lone scraper still sees every poll at once. Starting one per poll
+    // would make a scrape wait for each build.
+    const keep = load.busy && body?.key.startsWith(`${second}.`) && body.started(encoding);
+    if (!body || (!keep && body.key !== key)) {
       body = new Body(variant, key, () => this.serialized(() => this.build(variant, second * 1000, tail)), (b) => this.keepComplete(b));
       this.current.set(variant, body);
     }

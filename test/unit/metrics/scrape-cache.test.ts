@@ -126,6 +126,26 @@ describe("the scrape cache", () => {
     expect(renders).toHaveLength(3);
   });
 
+  it("starts at most one body per second while busy, even when polls land while it is being built", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { clock, cache, renders } = setup(states);
+    const first = await cache.bytes("text", "gzip");
+    clock.advance(1_000);
+    const building = cache.body("text", "gzip", { busy: true });
+    const pending = building.bytes("gzip");
+    cache.invalidate(); // a poll finishes while this second's body is being built
+    const meanwhile = cache.body("text", "gzip", { busy: true });
+    expect(meanwhile.peek("gzip")).toBe(first);
+    cache.invalidate();
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    const built = await pending;
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(built);
+    expect(renders).toHaveLength(2);
+    // Alone again, a scrape sees both polls at once.
+    expect(await cache.body("text", "gzip").bytes("gzip")).not.toBe(built);
+    expect(renders).toHaveLength(3);
+  });
+
   it("gives a body's ETag without building it, different per encoding, new with the data", () => {
     const { cache } = setup({ current: [polled("w1", START - 60_000)] });
     const body = cache.body("text", "identity");
