@@ -107,11 +107,16 @@ function freePort(): Promise<number> {
   });
 }
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
+/** utime and stime of a process (all its threads), in seconds. */
+function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK };
+}
+
+function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 function rssMiB(pid: number): number {
@@ -194,6 +199,8 @@ interface ShardFigures {
   firstCompleteS: number;
   requestsPerWorkspacePoll: number;
   cpuMsPerRequest: number;
+  /** The part of cpuMsPerRequest spent in the kernel (sockets), the rest is user time of all threads. */
+  systemMsPerRequest: number;
   rssMiB: number;
   heapMiB: number;
   metricsMiB: number;
@@ -299,7 +306,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
 
     // A steady window of one interval: API requests per workspace per poll, CPU per request, memory.
     await fetch(`${simUrl}/-/sim/counts/reset`, { method: "POST" });
-    const cpuBefore = exporters.map((e) => cpuSeconds(e.pid));
+    const cpuBefore = exporters.map((e) => cpuTimes(e.pid));
     const windowStart = Date.now();
     const rssPeak = exporters.map(() => 0);
     while (Date.now() - windowStart < opts.intervalSeconds * 1000) {
@@ -307,7 +314,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
       await sleep(1000);
     }
     const windowS = (Date.now() - windowStart) / 1000;
-    const cpuAfter = exporters.map((e) => cpuSeconds(e.pid));
+    const cpuAfter = exporters.map((e) => cpuTimes(e.pid));
     const counts = (await (await fetch(`${simUrl}/-/sim/counts`)).json()) as Record<string, number>;
     const figures: ShardFigures[] = [];
     for (const [i, e] of exporters.entries()) {
@@ -322,7 +329,8 @@ export async function fleet(opts: FleetOptions): Promise<void> {
         workspaces: mine,
         firstCompleteS: firstComplete.get(e.shard)!,
         requestsPerWorkspacePoll: requests / polls,
-        cpuMsPerRequest: ((cpuAfter[i]! - cpuBefore[i]!) * 1000) / requests,
+        cpuMsPerRequest: ((cpuAfter[i]!.user + cpuAfter[i]!.system - cpuBefore[i]!.user - cpuBefore[i]!.system) * 1000) / requests,
+        systemMsPerRequest: ((cpuAfter[i]!.system - cpuBefore[i]!.system) * 1000) / requests,
         rssMiB: rssPeak[i]!,
         heapMiB: gauge(text, "nodejs_heap_size_used_bytes") / 2 ** 20,
         metricsMiB: text.length / 2 ** 20,
@@ -336,6 +344,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
         "first complete /metrics (s)": fixed(f.firstCompleteS, 1),
         "requests / workspace / poll": fixed(f.requestsPerWorkspacePoll),
         "CPU ms / API request": fixed(f.cpuMsPerRequest, 3),
+        "of it system (kernel)": fixed(f.systemMsPerRequest, 3),
         "peak RSS (MiB)": fixed(f.rssMiB, 1),
         "heap used (MiB)": fixed(f.heapMiB, 1),
         "/metrics (MiB)": fixed(f.metricsMiB, 2),
