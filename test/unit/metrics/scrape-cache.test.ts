@@ -204,8 +204,15 @@ describe("the process metrics", () => {
 
   it("read no lag window that recorded nothing, and turn a non-finite value into 0", () => {
     const empty = { count: 0, min: 9223372036854776000, max: 0, mean: NaN, stddev: NaN, percentile: () => 0 };
-    expect(lagStats(empty)).toBeUndefined();
+    expect(lagStats(empty, 100)).toBeUndefined();
     const odd = { count: 1, min: 1e6, max: 3e6, mean: 2e6, stddev: NaN, percentile: (p: number) => p * 1e4 };
-    expect(lagStats(odd)).toEqual({ min: 0.001, max: 0.003, mean: 0.002, stddev: 0, p50: 0.0005, p90: 0.0009, p99: 0.00099 });
+    expect(lagStats(odd, 0)).toEqual({ min: 0.001, max: 0.003, mean: 0.002, stddev: 0, p50: 0.0005, p90: 0.0009, p99: 0.00099 });
+  });
+
+  it("show how late the monitor's ticks came, not the time between them", () => {
+    // Ticks every 100 ms: one came 1 ms early, the median on time, one 375 ms late (a blocked loop).
+    const ms = 1e6;
+    const ticks = { count: 10, min: 99 * ms, max: 475 * ms, mean: 150 * ms, stddev: 20 * ms, percentile: (p: number) => ({ 50: 100, 90: 160, 99: 400 })[p]! * ms };
+    expect(lagStats(ticks, 100)).toEqual({ min: 0, max: 0.375, mean: 0.05, stddev: 0.02, p50: 0, p90: 0.06, p99: 0.3 });
   });
 });
