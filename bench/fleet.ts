@@ -160,6 +160,27 @@ interface Exporter extends Proc {
   shard: number;
 }
 
+/**
+ * CPU per API request of the reference (bench/bare-client.ts): the same requests at the same pace for these
+ * workspaces, with the exporters' Node.js flags, after a warm-up of 10 s.
+ */
+function bareClientCpuMs(dir: string, simUrl: string, workspaces: Set<string>, opts: FleetOptions): Promise<number> {
+  const ids = join(dir, "bare-client-workspaces.txt");
+  writeFileSync(ids, [...workspaces].join("\n"));
+  const args = [...opts.nodeFlags, join(BENCH, "bare-client.js"), simUrl, hexId("project:fleet"), ids, String(opts.intervalSeconds), "10", String(opts.intervalSeconds)];
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("exit", (code) => {
+      if (code !== 0) return rej(new Error(`bare client exited ${code}: ${out.slice(-2000)}`));
+      const { requests, cpuMs } = JSON.parse(out) as { requests: number; cpuMs: number };
+      res(cpuMs / requests);
+    });
+  });
+}
+
 async function startExporter(dir: string, shard: number, opts: FleetOptions, simUrl: string): Promise<Exporter> {
   const projectId = hexId("project:fleet");
   const config = join(dir, `config-${shard}.yml`);
@@ -336,6 +357,8 @@ export async function fleet(opts: FleetOptions): Promise<void> {
         metricsMiB: text.length / 2 ** 20,
       });
     }
+    // The reference runs after the window, the exporters polling meanwhile (as they do under wrk).
+    const bareMs = await bareClientCpuMs(dir, simUrl, figures[0]!.workspaces, opts);
     console.log(`\nPolling (steady window of ${windowS.toFixed(0)} s; CPU from /proc, requests from the simulator's counts)`);
     console.table(
       figures.map((f) => ({
@@ -345,11 +368,13 @@ export async function fleet(opts: FleetOptions): Promise<void> {
         "requests / workspace / poll": fixed(f.requestsPerWorkspacePoll),
         "CPU ms / API request": fixed(f.cpuMsPerRequest, 3),
         "of it system (kernel)": fixed(f.systemMsPerRequest, 3),
+        "÷ bare client": fixed(f.cpuMsPerRequest / bareMs),
         "peak RSS (MiB)": fixed(f.rssMiB, 1),
         "heap used (MiB)": fixed(f.heapMiB, 1),
         "/metrics (MiB)": fixed(f.metricsMiB, 2),
       })),
     );
+    console.log(`Reference, bare client (bench/bare-client.ts: the same five signed POSTs per workspace at the same pace for shard 0's ${figures[0]!.workspaces.size} workspaces, JSON.parse only): ${fixed(bareMs, 3)} ms CPU per API request`);
     if (opts.shards > 1) {
       const all = figures.flatMap((f) => [...f.workspaces]);
       const distinct = new Set(all);
