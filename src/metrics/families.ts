@@ -1,7 +1,7 @@
 /** The exporter's metric families, rendered from workspace state. */
 import { ERROR_REASONS } from "../dataarts/api-error";
 import { Family, Labels, familyChunks, formatValue, labelPairs, pairsLine, sampleLine } from "./exposition";
-import { WorkspaceText } from "./workspace-text";
+import { SameLines, WorkspaceText } from "./workspace-text";
 import { STATUSES, WorkspaceState } from "../polling/state";
 import { workspaceKey } from "../config/workspace-key";
 
@@ -71,14 +71,20 @@ export function workspaceLine(name: string, s: WorkspaceState, value: number, ex
   return pairsLine(name, extra && extra.length > 0 ? `${workspacePairs(s)},${labelPairs(extra)}` : workspacePairs(s), value);
 }
 
-/** A per-workspace family of the polled part; the sampler must read nothing but the state. */
-export function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler, text: WorkspaceText): Family {
+/** A per-workspace family of the polled part; the sampler must read nothing but the state (and `same` all it reads). */
+export function family(name: string, type: Family["type"], help: string, states: WorkspaceState[], sampler: Sampler, text: WorkspaceText, same?: SameLines): Family {
   const lines = (s: WorkspaceState) => {
     let out = "";
     for (const x of sampler(s)) out += workspaceLine(name, s, x.value, x.labels);
     return out;
   };
-  return { name, type, help, samples: [], chunks: text.groups(name, states, lines) };
+  return { name, type, help, samples: [], chunks: text.groups(name, states, lines, 0, same) };
+}
+
+/** Whether two states have the same package counts, or both none. */
+function sameCounts(a: WorkspaceState, b: WorkspaceState): boolean {
+  if (a.key !== b.key || !a.data !== !b.data) return false;
+  return !a.data || STATUSES.every((status) => a.data!.counts[status] === b.data!.counts[status]);
 }
 
 const one = (value: number | undefined, labels?: Labels) => (value === undefined ? [] : [{ labels, value }]);
@@ -91,10 +97,11 @@ export function renderPolled(states: WorkspaceState[], info: ExporterInfo, text 
 
 /** The polled part one piece at a time, so that a large scrape can be built (and compressed) in slices. */
 export function* polledChunks(states: WorkspaceState[], info: ExporterInfo, text = new WorkspaceText()): Generator<string> {
-  const of = (name: string, type: Family["type"], help: string, sampler: Sampler) => family(name, type, help, states, sampler, text);
+  const of = (name: string, type: Family["type"], help: string, sampler: Sampler, same?: SameLines) => family(name, type, help, states, sampler, text, same);
   const families: Family[] = [
     of(F.packages, "gauge", `Release packages in each status ${FROM_POLL}.`, (s) =>
       s.data ? STATUSES.map((status) => ({ labels: [["status", status]] as Labels, value: s.data!.counts[status] })) : [],
+      sameCounts,
     ),
     of(F.pendingOldestTimestamp, "gauge", `Apply time of the oldest package awaiting review ${FROM_POLL}.`, (s) => one(seconds(s.data?.oldestPendingApplyMs))),
     of(F.failures, "counter", "Packages seen entering the failed status, each release counted once (kept across restarts with --storage.path).", (s) =>
@@ -105,7 +112,9 @@ export function* polledChunks(states: WorkspaceState[], info: ExporterInfo, text
     of(F.up, "gauge", "Whether the workspace's last poll succeeded (1) or not (0).", (s) => one(s.up ? 1 : 0)),
     of(F.lastSuccess, "gauge", "End of the workspace's last successful poll.", (s) => one(seconds(s.lastSuccessMs))),
     of(F.pollDuration, "gauge", "Duration of the workspace's last poll.", (s) => one(s.lastDurationSeconds)),
-    of(F.pollErrors, "counter", "Failed polls by reason.", (s) => ERROR_REASONS.map((reason) => ({ labels: [["reason", reason]] as Labels, value: s.errors[reason] }))),
+    of(F.pollErrors, "counter", "Failed polls by reason.", (s) => ERROR_REASONS.map((reason) => ({ labels: [["reason", reason]] as Labels, value: s.errors[reason] })),
+      (a, b) => a.key === b.key && a.errors === b.errors, // a poll that fails makes a new errors record
+    ),
     ...exporterFamilies(info),
   ];
   for (const f of families) yield* familyChunks(f);

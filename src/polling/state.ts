@@ -195,7 +195,8 @@ export function observeReviewWaits(h: Histogram, releases: EndedRelease[]): { hi
     sum += waitSeconds;
     count += 1;
   }
-  return { histogram: { buckets, sum, count }, unobserved };
+  // Nothing observed: the very same histogram, so that what renders it can tell it unchanged at a glance.
+  return { histogram: count === h.count ? h : { buckets, sum, count }, unobserved };
 }
 
 /** What a successful poll changed: the new state, the baseline it took (if any) and the waits it could not observe. */

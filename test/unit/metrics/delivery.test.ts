@@ -4,6 +4,7 @@ import { EndedRelease, Snapshot, WorkspaceKey, initialState, pollSucceeded } fro
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
 import { METRIC_FAMILIES as F, renderPolled } from "../../../src/metrics/families";
 import { INFO, NOW, key } from "./fixtures";
+import { WorkspaceText } from "../../../src/metrics/workspace-text";
 
 const snapshot = (recentReleases: EndedRelease[]): Snapshot => ({
   data: { counts: { pending_review: 0, succeeded: 3, failed: 1, releasing: 0 }, lastSucceededMs: NOW - 60_000, pending: [] },
@@ -69,6 +70,26 @@ describe("the delivery and accounting families", () => {
     const inMemory = renderDelivery([], { resets });
     expect(inMemory).not.toContain(D.stateLastWrite);
     expect(inMemory).not.toContain(D.stateWriteErrors);
+  });
+
+  it("renders from kept lines what it renders afresh, poll after poll, whether or not a poll observed a wait", () => {
+    const kept = new WorkspaceText();
+    const k = key("w1");
+    const ended: EndedRelease[] = [
+      { id: "a", outcome: "succeeded", deployMs: NOW - 60_000, applyMs: NOW - 660_000 },
+      { id: "b", outcome: "failed", deployMs: NOW - 30_000, applyMs: NOW - 7_230_000 },
+    ];
+    let state = counted(k);
+    renderDelivery([state], { resets }, kept);
+    const polls = [ended, [...ended, { id: "c", outcome: "succeeded" as const, deployMs: NOW, applyMs: NOW - 5_000 }], ended];
+    const counts: number[] = [];
+    for (const releases of polls) {
+      state = pollSucceeded(state, snapshot(releases), { startedMs: NOW, endedMs: NOW + 1 });
+      const fromKept = renderDelivery([state], { resets }, kept);
+      expect(fromKept).toBe(renderDelivery([state], { resets }));
+      counts.push(family(fromKept, `${D.reviewWait}_count`)[0]!.value);
+    }
+    expect(counts).toEqual([2, 3, 3]);
   });
 
   it("leaves out the counters and the histogram of a workspace held back after a crash, until its first poll", () => {

@@ -2,6 +2,7 @@ import { ApiMetrics, METRIC_FAMILIES, renderAges, renderPolled } from "../../../
 import { WorkspaceData, WorkspaceState, initialState, limitPendingSeries, pollFailed, pollSucceeded } from "../../../src/polling/state";
 import { family, promtoolCheckMetrics } from "../../helpers/promtool";
 import { INFO as info, NOW } from "./fixtures";
+import { WorkspaceText } from "../../../src/metrics/workspace-text";
 
 const key = (workspaceId: string, name = workspaceId) => ({ projectId: "p1", workspaceId, name, region: "cn-north-4" });
 
@@ -88,6 +89,29 @@ describe("rendering the metrics", () => {
     expect(family(out, METRIC_FAMILIES.up)[0]!.value).toBe(0);
     expect(family(out, METRIC_FAMILIES.pollErrors).find((s) => s.labels.reason === "server")!.value).toBe(1);
     expect(family(out, METRIC_FAMILIES.lastSuccess)).toHaveLength(1);
+  });
+
+  it("renders from kept lines what it renders afresh, through polls that change counts, fail, and change nothing", () => {
+    const kept = new WorkspaceText();
+    let state = polled("w1");
+    renderPolled([state], info, kept);
+    const snap = (data: WorkspaceData) => ({ data, recentReleases: [], retainFromMs: 0, releasing: [] });
+    const t = { startedMs: NOW, endedMs: NOW + 1 };
+    const steps: Array<(s: WorkspaceState) => WorkspaceState> = [
+      (s) => pollSucceeded(s, snap({ ...s.data!, counts: { ...s.data!.counts, succeeded: 41 } }), t),
+      (s) => pollFailed(s, "server", t, 60_000),
+      (s) => pollSucceeded(s, snap({ ...s.data! }), t),
+      (s) => pollFailed(s, "server", t, 0),
+    ];
+    const seen: Array<[number | undefined, number | undefined]> = [];
+    for (const step of steps) {
+      state = step(state);
+      const fromKept = renderPolled([state], info, kept);
+      expect(fromKept).toBe(renderPolled([state], info));
+      const succeeded = family(fromKept, METRIC_FAMILIES.packages).find((s) => s.labels.status === "succeeded")?.value;
+      seen.push([succeeded, family(fromKept, METRIC_FAMILIES.pollErrors).find((s) => s.labels.reason === "server")!.value]);
+    }
+    expect(seen).toEqual([[41, 0], [41, 1], [41, 1], [undefined, 2]]);
   });
 
   it("renders the latency histogram with cumulative buckets", () => {

@@ -44,6 +44,30 @@ describe("the kept lines of a family", () => {
     expect(again.join("")).toBe(many.slice(0, 3).map(aged(2000)).join(""));
   });
 
+  it("does not render a workspace again whose new state the family's own test finds the same", () => {
+    const text = new WorkspaceText();
+    const sameUp = (a: WorkspaceState, b: WorkspaceState) => a.key === b.key && a.up === b.up;
+    const before = text.groups("up", many, line, 0, sameUp);
+    const next = [...many];
+    next[150] = { ...many[150]!, lastSuccessMs: 42 };
+    const rendered: string[] = [];
+    const after = text.groups("up", next, (s) => (rendered.push(s.key.workspaceId), line(s)), 0, sameUp);
+    expect(rendered).toEqual([]);
+    expect(after[1]).toBe(before[1]);
+  });
+
+  it("renders a workspace again when the family's test finds its state different", () => {
+    const text = new WorkspaceText();
+    const sameUp = (a: WorkspaceState, b: WorkspaceState) => a.key === b.key && a.up === b.up;
+    text.groups("up", many, line, 0, sameUp);
+    const next = [...many];
+    next[150] = { ...many[150]!, up: false };
+    const rendered: string[] = [];
+    const after = text.groups("up", next, (s) => (rendered.push(s.key.workspaceId), line(s)), 0, sameUp);
+    expect(rendered).toEqual(["w150"]);
+    expect(after.join("")).toBe(next.map(line).join(""));
+  });
+
   it("drops the groups of workspaces that are gone", () => {
     const text = new WorkspaceText();
     text.groups("up", many, line);

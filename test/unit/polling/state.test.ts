@@ -136,6 +136,16 @@ describe("success tracking", () => {
 });
 
 describe("review wait", () => {
+  it("keeps the very same histogram when nothing is observed, and leaves it untouched when something is", () => {
+    const empty = initialState(key).reviewWait;
+    expect(observeReviewWaits(empty, []).histogram).toBe(empty);
+    expect(observeReviewWaits(empty, [succeeded("zero", 5_000, 5_000)]).histogram).toBe(empty);
+    const { histogram } = observeReviewWaits(empty, [succeeded("a", 61_000, 1_000)]);
+    expect(histogram).not.toBe(empty);
+    expect(histogram.count).toBe(1);
+    expect(empty).toEqual({ buckets: Array(12).fill(0), sum: 0, count: 0 });
+  });
+
   it("puts each wait in every bucket at or above it, in seconds", () => {
     const { histogram } = observeReviewWaits(initialState(key).reviewWait, [
       succeeded("a", 61_000, 1_000), // exactly 60 s: the 60 s bucket
