@@ -85,6 +85,6 @@ function* reviewWaitChunks(all: WorkspaceState[], text: WorkspaceText): Generato
       out += workspaceLine(`${D.reviewWait}_sum`, s, h.sum);
       out += workspaceLine(`${D.reviewWait}_count`, s, h.count);
       return out;
-    }, 0, (a, b) => a.key === b.key && a.reviewWait === b.reviewWait),
+    }, 0, (a, b) => a.reviewWait === b.reviewWait),
   });
 }

@@ -83,8 +83,8 @@ export function family(name: string, type: Family["type"], help: string, states:
 
 /** Whether two states have the same package counts, or both none. */
 function sameCounts(a: WorkspaceState, b: WorkspaceState): boolean {
-  if (a.key !== b.key || !a.data !== !b.data) return false;
-  return !a.data || STATUSES.every((status) => a.data!.counts[status] === b.data!.counts[status]);
+  if (!a.data || !b.data) return a.data === b.data;
+  return STATUSES.every((status) => a.data!.counts[status] === b.data!.counts[status]);
 }
 
 const one = (value: number | undefined, labels?: Labels) => (value === undefined ? [] : [{ labels, value }]);
@@ -113,7 +113,7 @@ export function* polledChunks(states: WorkspaceState[], info: ExporterInfo, text
     of(F.lastSuccess, "gauge", "End of the workspace's last successful poll.", (s) => one(seconds(s.lastSuccessMs))),
     of(F.pollDuration, "gauge", "Duration of the workspace's last poll.", (s) => one(s.lastDurationSeconds)),
     of(F.pollErrors, "counter", "Failed polls by reason.", (s) => ERROR_REASONS.map((reason) => ({ labels: [["reason", reason]] as Labels, value: s.errors[reason] })),
-      (a, b) => a.key === b.key && a.errors === b.errors, // a poll that fails makes a new errors record
+      (a, b) => a.errors === b.errors, // a poll that fails makes a new errors record
     ),
     ...exporterFamilies(info),
   ];

@@ -22,8 +22,8 @@ interface Group {
 export type WorkspaceLines = (s: WorkspaceState) => string;
 
 /**
- * Whether two states give a family the same lines, read from what its lines read (and the
- * workspace's key, which its labels come from). Cheaper than rendering: a poll replaces every
+ * Whether two states of one workspace (the same key, which labels come from) give a family the
+ * same lines, read from what its lines read. Cheaper than rendering: a poll replaces every
  * state it ends, but most families' inputs come through it unchanged, and rendering them only
  * to find the text the same made tens of MB of garbage per body at 2 500 workspaces.
  */
@@ -61,7 +61,7 @@ function regroup(old: Group | undefined, states: WorkspaceState[], lines: Worksp
   for (let j = 0; j < states.length; j++) {
     const start = old && j < old.ends.length ? (j === 0 ? 0 : old.ends[j - 1]!) : -1;
     const end = start >= 0 ? old!.ends[j]! : -1;
-    if (sameTime && start >= 0 && (old.states[j] === states[j] || same?.(old.states[j]!, states[j]!))) {
+    if (sameTime && start >= 0 && (old.states[j] === states[j] || sameInputs(old.states[j]!, states[j]!, same))) {
       parts.push(old.text.slice(start, end));
       continue;
     }
@@ -79,4 +79,8 @@ function regroup(old: Group | undefined, states: WorkspaceState[], lines: Worksp
   parts.forEach((p, j) => (ends[j] = at += p.length));
   // join() writes one flat string: a string built by `+=` keeps every piece it was built from.
   return { states, nowMs, text: parts.join(""), ends };
+}
+
+function sameInputs(a: WorkspaceState, b: WorkspaceState, same?: SameLines): boolean {
+  return same !== undefined && a.key === b.key && same(a, b);
 }

@@ -46,7 +46,7 @@ describe("the kept lines of a family", () => {
 
   it("does not render a workspace again whose new state the family's own test finds the same", () => {
     const text = new WorkspaceText();
-    const sameUp = (a: WorkspaceState, b: WorkspaceState) => a.key === b.key && a.up === b.up;
+    const sameUp = (a: WorkspaceState, b: WorkspaceState) => a.up === b.up;
     const before = text.groups("up", many, line, 0, sameUp);
     const next = [...many];
     next[150] = { ...many[150]!, lastSuccessMs: 42 };
@@ -58,13 +58,24 @@ describe("the kept lines of a family", () => {
 
   it("renders a workspace again when the family's test finds its state different", () => {
     const text = new WorkspaceText();
-    const sameUp = (a: WorkspaceState, b: WorkspaceState) => a.key === b.key && a.up === b.up;
+    const sameUp = (a: WorkspaceState, b: WorkspaceState) => a.up === b.up;
     text.groups("up", many, line, 0, sameUp);
     const next = [...many];
     next[150] = { ...many[150]!, up: false };
     const rendered: string[] = [];
     const after = text.groups("up", next, (s) => (rendered.push(s.key.workspaceId), line(s)), 0, sameUp);
     expect(rendered).toEqual(["w150"]);
+    expect(after.join("")).toBe(next.map(line).join(""));
+  });
+
+  it("renders a workspace again whose key changed, whatever the family's test says", () => {
+    const text = new WorkspaceText();
+    text.groups("up", many, line, 0, () => true);
+    const next = [...many];
+    next[150] = state(999);
+    const rendered: string[] = [];
+    const after = text.groups("up", next, (s) => (rendered.push(s.key.workspaceId), line(s)), 0, () => true);
+    expect(rendered).toEqual(["w999"]);
     expect(after.join("")).toBe(next.map(line).join(""));
   });
 
