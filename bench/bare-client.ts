@@ -1,8 +1,7 @@
 /**
  * The reference for CPU per API request: the least a poll must do, with nothing else. It sends the exporter's five
- * signed POSTs per workspace to the simulator, at the exporter's pace (each workspace once per interval, those due
- * within a second together), over one
- * keep-alive agent with at most the exporter's default concurrency in flight, and parses each answer with JSON.parse: no validation, state, metrics, retries or logging.
+ * signed POSTs per workspace to the simulator, at the exporter's pace (each workspace once per interval), over one
+ * keep-alive agent, and parses each answer with JSON.parse: no validation, state, metrics, retries or logging.
  *   node .bench-dist/bench/bare-client.js <endpoint> <project id> <workspace ids file> <interval s> <warm-up s> <window s>
  * Prints one JSON line: {"requests": n, "cpuMs": ms} for the window (user + system time of the whole process).
  */
@@ -10,9 +9,6 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { DeployStatus, MAX_LIMIT } from "../src/dataarts/model";
 import { sdkDate, sign } from "../src/dataarts/signer";
-import { TICK_MS } from "../src/polling/scheduler";
-import { Limiter } from "../src/polling/limiter";
-import { DEFAULTS } from "../src/config/config";
 import { SIM_CREDENTIALS } from "../src/simulator/auth";
 
 const [endpoint, projectId, idsFile, intervalS, warmUpS, windowS] = process.argv.slice(2);
@@ -20,8 +16,6 @@ const workspaces = readFileSync(idsFile!, "utf8").split("\n").filter(Boolean);
 const intervalMs = Number(intervalS) * 1000;
 const url = new URL(`${endpoint}/v2/${projectId}/factory/release-packages`);
 const agent = new Agent({ keepAlive: true });
-/** At most as many requests in flight as the exporter's default `polling.concurrency`. */
-const limiter = new Limiter(DEFAULTS.concurrency);
 
 /** The bodies of one poll without per-package series, as `src/polling/poller.ts` sends them. */
 function pollBodies(now: number): object[] {
@@ -67,27 +61,24 @@ function post(workspace: string, body: string): Promise<unknown> {
 let requests = 0;
 async function poll(workspace: string): Promise<void> {
   for (const body of pollBodies(Date.now())) {
-    await limiter.run(() => post(workspace, JSON.stringify(body)));
+    await post(workspace, JSON.stringify(body));
     requests++;
   }
 }
 
 async function main(): Promise<void> {
-  // Spread over the interval and started together per second of the clock, as the exporter's scheduler
-  // (src/polling/scheduler.ts) plans its workspaces' polls.
+  // Spread over the interval, as the exporter's scheduler spreads its workspaces.
   const gapMs = intervalMs / workspaces.length;
   const started = Date.now();
   const end = started + (Number(warmUpS) + Number(windowS)) * 1000;
   let windowStart: { cpu: NodeJS.CpuUsage; requests: number } | undefined;
   const inFlight = new Set<Promise<void>>();
-  for (let i = 0; Date.now() < end; ) {
+  for (let i = 0; Date.now() < end; i++) {
     if (!windowStart && Date.now() - started >= Number(warmUpS) * 1000) windowStart = { cpu: process.cpuUsage(), requests };
-    const second = Math.floor(Date.now() / TICK_MS);
-    for (; Math.floor((started + i * gapMs) / TICK_MS) <= second; i++) {
-      const p: Promise<void> = poll(workspaces[i % workspaces.length]!).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-    await new Promise((r) => setTimeout(r, (second + 1) * TICK_MS - Date.now()));
+    const p: Promise<void> = poll(workspaces[i % workspaces.length]!).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    const due = started + (i + 1) * gapMs;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
   }
   const cpu = process.cpuUsage(windowStart!.cpu);
   const counted = requests - windowStart!.requests;

@@ -19,37 +19,6 @@ describe("the scheduler", () => {
     expect(timers.pending().map((t) => t.ms)).toEqual([58_000]);
   });
 
-  it("starts the workspaces due within one second together, at the start of that second", async () => {
-    const timers = new ManualTimers();
-    let now = 12_345;
-    const randoms = [0.1, 0.105];
-    const scheduler = new Scheduler(timers, () => now, () => randoms.shift()!);
-    const job = (id: string) => ({ id, intervalMs: 30_000, run: async () => {} });
-    scheduler.set([job("a"), job("b")]);
-    // 12 345 + 3 000 and 12 345 + 3 150 are both in the second that starts at 15 000.
-    expect(timers.pending().map((t) => t.ms)).toEqual([2_655, 2_655]);
-    now = 15_003;
-    const [a] = timers.pending();
-    a!.cleared = true;
-    a!.fn();
-    now = 15_500;
-    await flush();
-    // An interval after the start (45 003), on its second: the rhythm does not drift by each timer's lateness.
-    expect(timers.pending().map((t) => t.ms)).toEqual([2_655, 29_500]);
-  });
-
-  it("leaves a sub-two-second interval off the seconds, so that a run is never planned at once again", async () => {
-    const timers = new ManualTimers();
-    let now = 1_250;
-    const scheduler = new Scheduler(timers, () => now, () => 0);
-    scheduler.set([{ id: "fast", intervalMs: 1_500, run: async () => {} }]);
-    expect(timers.pending().map((t) => t.ms)).toEqual([0]);
-    timers.fireAll();
-    now = 1_300;
-    await flush();
-    expect(timers.pending().map((t) => t.ms)).toEqual([1_450]);
-  });
-
   it("runs a job with a first delay at once", () => {
     const timers = new ManualTimers();
     new Scheduler(timers, () => 0, () => 0.9).set([{ id: "d", intervalMs: 600_000, firstDelayMs: 0, run: async () => {} }]);
