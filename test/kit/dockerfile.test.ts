@@ -91,12 +91,12 @@ describe("the Dockerfile", () => {
   it("runs node with the V8 flags the CLI's own first line gives it, as the npm command does", () => {
     const shebang = readFileSync(join(ROOT, "src", "cli.ts"), "utf8").split("\n")[0]!;
     const flags = /^#!\/usr\/bin\/env -S node((?: --[\w-]+=\S+)*)$/.exec(shebang)?.[1]?.trim().split(" ");
-    expect(flags).toEqual(["--max-semi-space-size=2"]);
+    expect(flags).toEqual(["--max-semi-space-size=2", "--heap-growing-percent=20"]);
     expect(json(of(final, "ENTRYPOINT")[0]!)).toEqual(["node", ...flags!, "dist/cli.js"]);
   });
 
   it("starts the CLI with the config at /etc/dataarts-exporter/config.yml and its state on the /app/data volume", () => {
-    expect(of(final, "ENTRYPOINT").map(json)).toEqual([["node", "--max-semi-space-size=2", "dist/cli.js"]]);
+    expect(of(final, "ENTRYPOINT").map(json)).toEqual([["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "dist/cli.js"]]);
     expect(of(final, "CMD").map(json)).toEqual([["--config.file=/etc/dataarts-exporter/config.yml", "--storage.path=/app/data"]]);
     expect(of(final, "VOLUME").map(args)).toEqual(["/app/data"]);
   });
