@@ -1,7 +1,7 @@
 /**
  * The fleet benchmark: real exporter processes polling N workspaces, found by discovery,
  * from the simulator in another process; /metrics throughput beside references in the same run.
- *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--package-series] [--node-flags "--max-semi-space-size=1"]
+ *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--package-series] [--node-flags "--max-semi-space-size=1"] [--node-env "MALLOC_MMAP_THRESHOLD_=131072"]
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,16 +30,25 @@ export interface FleetOptions {
   packageSeries: boolean;
   /** Node.js flags for the exporters: by default those of the CLI's first line, as the npm command and the image run it. */
   nodeFlags: string[];
+  /** Environment for the exporters on top of the bench's own: by default that of the CLI's first line. */
+  nodeEnv: Record<string, string>;
 }
 
-/** The V8 flags `#!/usr/bin/env -S node …` at the top of src/cli.ts gives the exporter. */
-export function cliNodeFlags(): string[] {
+/** What `#!/usr/bin/env -S [NAME=VALUE …] node [flag …]` at the top of src/cli.ts gives the exporter: its environment and node's flags. */
+export function cliLaunch(): { nodeEnv: Record<string, string>; nodeFlags: string[] } {
   const shebang = readFileSync(resolve(__dirname, "..", "..", "src", "cli.ts"), "utf8").split("\n")[0]!;
-  return /^#!\/usr\/bin\/env -S node (.*)$/.exec(shebang)?.[1]?.split(" ").filter(Boolean) ?? [];
+  const words = /^#!\/usr\/bin\/env -S (.*)$/.exec(shebang)?.[1]?.split(" ").filter(Boolean) ?? [];
+  const node = words.indexOf("node");
+  return { nodeEnv: envOf(words.slice(0, Math.max(node, 0))), nodeFlags: words.slice(node + 1) };
+}
+
+/** `NAME=VALUE` words as an environment. */
+function envOf(words: string[]): Record<string, string> {
+  return Object.fromEntries(words.map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
 }
 
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, nodeFlags: cliNodeFlags() };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, ...cliLaunch() };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i]!.indexOf("=");
     const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];
@@ -52,6 +61,7 @@ export function parseFleetArgs(argv: string[]): FleetOptions {
       case "--minutes": opts.minutes = value(); break;
       case "--package-series": opts.packageSeries = true; break;
       case "--node-flags": opts.nodeFlags = (inline ?? argv[++i] ?? "").split(" ").filter(Boolean); break;
+      case "--node-env": opts.nodeEnv = envOf((inline ?? argv[++i] ?? "").split(" ").filter(Boolean)); break;
       default: throw new Error(`fleet: unknown flag ${argv[i]}`);
     }
   }
@@ -65,8 +75,8 @@ interface Proc {
   stop(): Promise<void>;
 }
 
-function start(command: string, args: string[], ready: (out: string) => boolean, what: string): Promise<Proc> {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+function start(command: string, args: string[], ready: (out: string) => boolean, what: string, env: Record<string, string> = {}): Promise<Proc> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let out = "";
   const keep = (d: Buffer) => {
     out += d.toString();
@@ -162,14 +172,14 @@ interface Exporter extends Proc {
 
 /**
  * CPU per API request of the reference (bench/bare-client.ts): the same requests at the same pace for these
- * workspaces, with the exporters' Node.js flags, after a warm-up of 10 s.
+ * workspaces, with the exporters' Node.js flags and environment, after a warm-up of 10 s.
  */
 function bareClientCpuMs(dir: string, simUrl: string, workspaces: Set<string>, opts: FleetOptions): Promise<number> {
   const ids = join(dir, "bare-client-workspaces.txt");
   writeFileSync(ids, [...workspaces].join("\n"));
   const args = [...opts.nodeFlags, join(BENCH, "bare-client.js"), simUrl, hexId("project:fleet"), ids, String(opts.intervalSeconds), "10", String(opts.intervalSeconds)];
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.nodeEnv } });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -204,7 +214,7 @@ async function startExporter(dir: string, shard: number, opts: FleetOptions, sim
   const port = await freePort();
   const args = [...opts.nodeFlags, join(DIST, "cli.js"), `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"];
   if (opts.shards > 1) args.push(`--shard=${shard}`, `--total-shards=${opts.shards}`);
-  const proc = await start(process.execPath, args, () => true, `exporter ${shard}`);
+  const proc = await start(process.execPath, args, () => true, `exporter ${shard}`, opts.nodeEnv);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200 && proc.child.exitCode === null; i++) {
     if (await get(`${url}/-/healthy`).then(() => true, () => false)) return { ...proc, url, pid: proc.child.pid!, shard };
@@ -286,7 +296,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
   const procs: Array<{ stop(): Promise<void> }> = [];
   const started = Date.now();
   try {
-    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}`);
+    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}, environment: ${Object.entries(opts.nodeEnv).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`);
     const sim = await start(
       process.execPath,
