@@ -45,9 +45,11 @@ EXPOSE 19918
 # and the check is whether the process answers, not who signed its certificate.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "-e", "const get = (m, u) => new Promise((ok) => require(m).get(u, { rejectUnauthorized: false }, (r) => ok(r.statusCode === 200)).on('error', () => ok(false))); get('http', 'http://127.0.0.1:19918/-/healthy').then((h) => h || get('https', 'https://127.0.0.1:19918/-/healthy')).then((h) => process.exit(h ? 0 : 1))"]
-# The V8 flags of dist/cli.js's first line: a 2 MiB young generation instead of 16 MiB keeps the
-# resident size near 100 MB at 1 000 workspaces, and an old generation that grows by 20 % before
-# the next full collection keeps a shard of 2 500 workspaces near 135 MiB (docs/performance.md).
+# What dist/cli.js's first line gives node (docs/performance.md): a 2 MiB young generation instead
+# of 16 MiB, an old generation that grows by 20 % before the next full collection, and glibc
+# handing blocks of 128 KiB and more back when they are freed instead of raising that bar to the
+# largest one freed (a body) and keeping the heap it grew.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "dist/cli.js"]
 CMD ["--config.file=/etc/dataarts-exporter/config.yml", "--storage.path=/app/data"]
 # TLS and basic auth (off by default; docs/web-config.md): mount a web config and its

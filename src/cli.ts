@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=2 --heap-growing-percent=20
 /** The entry point: the only module that touches `process` (argv, env, signals, exit codes). */
 import { Config, loadConfig, redactConfig } from "./config/config";
 import { readBoundedFile } from "./config/bounded-file";

@@ -43,7 +43,8 @@ export class ScrapeMetrics {
         name: F.scrapes,
         type: "counter",
         help: "Scrapes of the metrics path by HTTP status code.",
-        samples: [...this.byCode].sort(([a], [b]) => a.localeCompare(b)).map(([code, value]) => ({ labels: [["code", code]], value })),
+        // Codes are three ASCII digits: a plain comparison, not localeCompare, whose ICU collator costs ~3 MB resident.
+        samples: [...this.byCode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([code, value]) => ({ labels: [["code", code]], value })),
       },
       { name: F.scrapesInFlight, type: "gauge", help: "Scrapes of the metrics path being served.", samples: [{ labels: [], value: this.inFlight }] },
     ];

@@ -3,8 +3,8 @@
  * so prepack must build), the tarball installed into an empty directory with production
  * dependencies only, and the installed command run.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -85,5 +85,31 @@ describe("the npm package", () => {
     const result = run("--config.check", `--config.file=${join(installed, "config.example.yaml")}`);
     expect(result.status).toBe(0);
     expect(result.stdout + result.stderr).toMatch(/valid/i);
+  });
+
+  it("runs the installed command under Node.js with the memory settings of docs/performance.md", async () => {
+    const child = spawn(bin(), [`--config.file=${join(installed, "config.example.yaml")}`, "--web.listen-address=127.0.0.1:0"], {
+      env: { PATH: process.env.PATH, HUAWEICLOUD_SDK_AK: "AKEXAMPLE", HUAWEICLOUD_SDK_SK: "example-sk" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise((res) => child.once("exit", res));
+    try {
+      // `env -S` execs node in the same process: once the exporter logs, /proc shows node's own command line and environment.
+      let out = "";
+      await new Promise<void>((res, rej) => {
+        const read = (d: Buffer) => (out += d.toString()).includes("exporter started") && res();
+        child.stdout!.on("data", read);
+        child.stderr!.on("data", read);
+        child.once("exit", () => rej(new Error(`the command exited: ${out}`)));
+      });
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      const environ = readFileSync(`/proc/${child.pid}/environ`, "utf8").split("\0");
+      expect(argv.slice(1, 3)).toEqual(["--max-semi-space-size=2", "--heap-growing-percent=20"]);
+      expect(realpathSync(argv[3]!)).toBe(realpathSync(join(installed, "dist", "cli.js")));
+      expect(environ).toContain("MALLOC_MMAP_THRESHOLD_=131072");
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
   });
 });
