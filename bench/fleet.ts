@@ -39,7 +39,8 @@ export function cliLaunch(): { nodeEnv: Record<string, string>; nodeFlags: strin
   const shebang = readFileSync(resolve(__dirname, "..", "..", "src", "cli.ts"), "utf8").split("\n")[0]!;
   const words = /^#!\/usr\/bin\/env -S (.*)$/.exec(shebang)?.[1]?.split(" ").filter(Boolean) ?? [];
   const node = words.indexOf("node");
-  return { nodeEnv: envOf(words.slice(0, Math.max(node, 0))), nodeFlags: words.slice(node + 1) };
+  if (node < 0) return { nodeEnv: {}, nodeFlags: [] };
+  return { nodeEnv: envOf(words.slice(0, node)), nodeFlags: words.slice(node + 1) };
 }
 
 /** `NAME=VALUE` words as an environment. */
