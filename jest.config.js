@@ -6,4 +6,7 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   testTimeout: 30000,
   maxWorkers: 2,
+  // Tests write configs, keys and state files under os.tmpdir(): one directory per run, removed at its end.
+  globalSetup: "<rootDir>/test/setup/global-setup.ts",
+  globalTeardown: "<rootDir>/test/setup/global-teardown.ts",
 };
