@@ -28,6 +28,8 @@ export interface FleetOptions {
   /** RSS over time: sample every 30 s for this many minutes (0: off). */
   minutes: number;
   packageSeries: boolean;
+  /** Scrape as Prometheus does (it asks for OpenMetrics first) instead of for the text format, as curl does. */
+  openMetrics: boolean;
   /** Node.js flags for the exporters: by default those of the CLI's first line, as the npm command and the image run it. */
   nodeFlags: string[];
   /** Environment for the exporters on top of the bench's own: by default that of the CLI's first line. */
@@ -49,7 +51,7 @@ function envOf(words: string[]): Record<string, string> {
 }
 
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, ...cliLaunch() };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, openMetrics: false, ...cliLaunch() };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i]!.indexOf("=");
     const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];
@@ -61,6 +63,7 @@ export function parseFleetArgs(argv: string[]): FleetOptions {
       case "--wrk-seconds": opts.wrkSeconds = value(); break;
       case "--minutes": opts.minutes = value(); break;
       case "--package-series": opts.packageSeries = true; break;
+      case "--openmetrics": opts.openMetrics = true; break;
       case "--node-flags": opts.nodeFlags = (inline ?? argv[++i] ?? "").split(" ").filter(Boolean); break;
       case "--node-env": opts.nodeEnv = envOf((inline ?? argv[++i] ?? "").split(" ").filter(Boolean)); break;
       default: throw new Error(`fleet: unknown flag ${argv[i]}`);
@@ -135,10 +138,18 @@ function rssMiB(pid: number): number {
   return (pages * PAGE_SIZE) / 2 ** 20;
 }
 
+/** What Prometheus 2.42 sends in `Accept` when it scrapes. */
+const PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/** The headers of the bench's scrapes: always gzip, as every scraper asks; OpenMetrics first when told to, as Prometheus asks. */
+function scrapeHeaders(opts: FleetOptions): Record<string, string> {
+  return { "Accept-Encoding": "gzip", ...(opts.openMetrics ? { Accept: PROMETHEUS_ACCEPT } : {}) };
+}
+
 /** The raw body (fetch would gunzip it). */
-function get(url: string, gzip = false): Promise<Buffer> {
+function get(url: string, headers: Record<string, string> = {}): Promise<Buffer> {
   return new Promise((res, rej) => {
-    const req = request(url, { headers: gzip ? { "Accept-Encoding": "gzip" } : {} }, (r) => {
+    const req = request(url, { headers }, (r) => {
       const chunks: Buffer[] = [];
       r.on("data", (c: Buffer) => chunks.push(c));
       r.on("end", () => res(Buffer.concat(chunks)));
@@ -245,9 +256,10 @@ interface WrkResult {
   cpuMsPerRequest?: number;
 }
 
-function wrk(url: string, seconds: number, pid?: number): WrkResult {
+function wrk(url: string, seconds: number, headers: Record<string, string>, pid?: number): WrkResult {
   const cpu0 = pid ? cpuSeconds(pid) : 0;
-  const r = spawnSync("wrk", ["-t2", "-c64", `-d${seconds}s`, "--latency", "-H", "Accept-Encoding: gzip", url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const r = spawnSync("wrk", ["-t2", "-c64", `-d${seconds}s`, "--latency", ...h, url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
   const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(r.stdout);
   const p99Ms = m ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]!]! : NaN;
@@ -297,7 +309,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
   const procs: Array<{ stop(): Promise<void> }> = [];
   const started = Date.now();
   try {
-    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}, environment: ${Object.entries(opts.nodeEnv).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
+    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, scrapes ask for ${opts.openMetrics ? "OpenMetrics first (as Prometheus)" : "the text format"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}, environment: ${Object.entries(opts.nodeEnv).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`);
     const sim = await start(
       process.execPath,
@@ -323,7 +335,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
       for (const e of exporters) {
         if (firstComplete.has(e.shard)) continue;
         // As Prometheus scrapes: with gzip.
-        const text = gunzipSync(await get(`${e.url}/metrics`, true)).toString();
+        const text = gunzipSync(await get(`${e.url}/metrics`, scrapeHeaders(opts))).toString();
         const up = samples(text, "dataarts_workspace_up");
         sets.set(e.shard, new Set(up.map((s) => workspaceIdOf(s.line))));
         const union = [...sets.values()].reduce((n, s) => n + s.size, 0);
@@ -350,7 +362,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
     const counts = (await (await fetch(`${simUrl}/-/sim/counts`)).json()) as Record<string, number>;
     const figures: ShardFigures[] = [];
     for (const [i, e] of exporters.entries()) {
-      const gz = await get(`${e.url}/metrics`, true);
+      const gz = await get(`${e.url}/metrics`, scrapeHeaders(opts));
       const text = gunzipSync(gz).toString();
       const mine = new Set(samples(text, "dataarts_workspace_info").map((s) => workspaceIdOf(s.line)));
       let requests = 0;
@@ -392,7 +404,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
       console.log(`Shards: ${all.length} workspaces in all, ${distinct.size} distinct of ${opts.workspaces}: ${distinct.size === all.length ? "disjoint" : "OVERLAPPING"} and ${distinct.size === opts.workspaces ? "complete" : "INCOMPLETE"}`);
     }
 
-    if (opts.shards === 1 && opts.wrkSeconds > 0) await throughput(dir, exporters[0]!, opts.wrkSeconds);
+    if (opts.shards === 1 && opts.wrkSeconds > 0) await throughput(dir, exporters[0]!, opts.wrkSeconds, scrapeHeaders(opts));
 
     if (opts.minutes > 0) {
       console.log(`\nRSS over ${opts.minutes} min (every 30 s; each exporter scraped with gzip every 15 s, as Prometheus would)`);
@@ -403,7 +415,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
         points.push([(Date.now() - t0) / 1000, rss]);
         console.log(`  ${((Date.now() - t0) / 60_000).toFixed(1)} min  ${rss.toFixed(1)} MiB`);
         for (let half = 0; half < 2; half++) {
-          await Promise.all(exporters.map((e) => get(`${e.url}/metrics`, true)));
+          await Promise.all(exporters.map((e) => get(`${e.url}/metrics`, scrapeHeaders(opts))));
           await sleep(15_000);
         }
       }
@@ -418,19 +430,19 @@ export async function fleet(opts: FleetOptions): Promise<void> {
 }
 
 /** /metrics with gzip at 64 connections: the exporter, a bare Koa app with the same bytes, nginx gzip_static. */
-async function throughput(dir: string, exporter: Exporter, seconds: number): Promise<void> {
+async function throughput(dir: string, exporter: Exporter, seconds: number, headers: Record<string, string>): Promise<void> {
   const url = `${exporter.url}/metrics`;
-  const gz = await get(url, true);
+  const gz = await get(url, headers);
   mkdirSync(join(dir, "www"), { recursive: true });
   writeFileSync(join(dir, "www", "metrics"), gunzipSync(gz));
   writeFileSync(join(dir, "www", "metrics.gz"), gz);
-  const ours = wrk(url, seconds, exporter.pid);
+  const ours = wrk(url, seconds, headers, exporter.pid);
   const koa = await start(process.execPath, [join(BENCH, "bare-koa.js"), join(dir, "www", "metrics"), join(dir, "www", "metrics.gz")], (o) => o.includes("listening"), "bare koa");
   const koaUrl = `http://127.0.0.1:${/listening (\d+)/.exec(koa.output())![1]}/metrics`;
-  const bare = wrk(koaUrl, seconds, koa.child.pid);
+  const bare = wrk(koaUrl, seconds, headers, koa.child.pid);
   await koa.stop();
   const web = await nginx(dir);
-  const ng = web ? wrk(web.url, seconds) : undefined;
+  const ng = web ? wrk(web.url, seconds, headers) : undefined;
   await web?.stop();
   console.log(`\n/metrics with gzip (${(gz.length / 1024).toFixed(0)} KiB), wrk -t2 -c64 -d${seconds}s; exporter keeps polling meanwhile`);
   const row = (name: string, r: WrkResult) => ({

@@ -75,6 +75,10 @@ const UNITS = ["seconds", "bytes"];
  * Pure and line by line, so parts rendered apart can be converted apart; the caller adds `# EOF`.
  */
 export function toOpenMetrics(text: string): string {
+  // Samples read the same in both formats. A piece of samples alone (most of a body: the groups
+  // of workspaces' lines) is given back as the very string, so that a body in both formats holds
+  // its samples once and nothing downstream takes it for a new piece.
+  if (samplesOnly(text)) return text;
   const lines = text.split("\n").filter((line) => line !== "");
   const family = new Map<string, { name: string; type: string }>();
   for (const line of lines) {
@@ -101,4 +105,9 @@ export function toOpenMetrics(text: string): string {
     if (unit) out += `# UNIT ${f.name} ${unit}\n`;
   }
   return out;
+}
+
+/** No comment lines, no empty ones, and a newline at the end: what the conversion gives back unchanged. */
+function samplesOnly(text: string): boolean {
+  return text.endsWith("\n") && !text.startsWith("#") && !text.startsWith("\n") && !text.includes("\n#") && !text.includes("\n\n");
 }
