@@ -76,8 +76,8 @@ const UNITS = ["seconds", "bytes"];
  */
 export function toOpenMetrics(text: string): string {
   // Samples read the same in both formats. A piece of samples alone (most of a body: the groups
-  // of workspaces' lines) is given back as the very string, so that a body in both formats holds
-  // its samples once and nothing downstream takes it for a new piece.
+  // of workspaces' lines) is given back as the very string, so that the bodies of both formats
+  // hold those samples once, not once each.
   if (samplesOnly(text)) return text;
   const lines = text.split("\n").filter((line) => line !== "");
   const family = new Map<string, { name: string; type: string }>();
