@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { cliLaunch, envOf } from "./cli-launch";
 import { SIM_CREDENTIALS } from "../src/simulator/auth";
 import { hexId } from "../src/simulator/random";
 
@@ -36,22 +37,8 @@ export interface FleetOptions {
   nodeEnv: Record<string, string>;
 }
 
-/** What `#!/usr/bin/env -S [NAME=VALUE …] node [flag …]` at the top of src/cli.ts gives the exporter: its environment and node's flags. */
-export function cliLaunch(): { nodeEnv: Record<string, string>; nodeFlags: string[] } {
-  const shebang = readFileSync(resolve(__dirname, "..", "..", "src", "cli.ts"), "utf8").split("\n")[0]!;
-  const words = /^#!\/usr\/bin\/env -S (.*)$/.exec(shebang)?.[1]?.split(" ").filter(Boolean) ?? [];
-  const node = words.indexOf("node");
-  if (node < 0) return { nodeEnv: {}, nodeFlags: [] };
-  return { nodeEnv: envOf(words.slice(0, node)), nodeFlags: words.slice(node + 1) };
-}
-
-/** `NAME=VALUE` words as an environment. */
-function envOf(words: string[]): Record<string, string> {
-  return Object.fromEntries(words.map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
-}
-
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, openMetrics: false, ...cliLaunch() };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, openMetrics: false, ...cliLaunch(resolve(__dirname, "..", "..")) };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i]!.indexOf("=");
     const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];
