@@ -36,7 +36,21 @@ function pollBodies(now: number): object[] {
   ];
 }
 
-function post(workspace: string, body: string): Promise<unknown> {
+/**
+ * One signed POST. A keep-alive socket the simulator closes as the request goes out fails with ECONNRESET; that one
+ * is sent again on a new socket, as Node.js's documentation advises (`request.reusedSocket`), so the reference is not
+ * ended by a race the exporter's client retries too.
+ */
+async function post(workspace: string, body: string): Promise<unknown> {
+  try {
+    return await send(workspace, body);
+  } catch (err) {
+    if ((err as { reused?: boolean }).reused !== true) throw err;
+    return send(workspace, body);
+  }
+}
+
+function send(workspace: string, body: string): Promise<unknown> {
   const headers: Record<string, string> = {
     "Content-Type": "application/json;charset=UTF-8",
     workspace,
@@ -53,7 +67,7 @@ function post(workspace: string, body: string): Promise<unknown> {
       res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
       res.on("error", reject);
     });
-    req.on("error", reject);
+    req.on("error", (err: NodeJS.ErrnoException) => reject(Object.assign(err, { reused: req.reusedSocket && err.code === "ECONNRESET" })));
     req.end(body);
   });
 }
