@@ -1,7 +1,7 @@
 /**
  * The fleet benchmark: real exporter processes polling N workspaces, found by discovery,
  * from the simulator in another process; /metrics throughput beside references in the same run.
- *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--package-series] [--node-flags "--max-semi-space-size=1"] [--node-env "MALLOC_MMAP_THRESHOLD_=131072"]
+ *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--scrape-seconds 0] [--openmetrics] [--package-series] [--node-flags "--max-semi-space-size=1"] [--node-env "MALLOC_MMAP_THRESHOLD_=131072"]
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +29,8 @@ export interface FleetOptions {
   /** RSS over time: sample every 30 s for this many minutes (0: off). */
   minutes: number;
   packageSeries: boolean;
+  /** Seconds between scrapes of each exporter during the steady window, as Prometheus's scrape_interval; 0: none. */
+  scrapeSeconds: number;
   /** Scrape as Prometheus does (it asks for OpenMetrics first) instead of for the text format, as curl does. */
   openMetrics: boolean;
   /** Node.js flags for the exporters: by default those of the CLI's first line, as the npm command and the image run it. */
@@ -38,7 +40,7 @@ export interface FleetOptions {
 }
 
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, packageSeries: false, openMetrics: false, ...cliLaunch(resolve(__dirname, "..", "..")) };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, scrapeSeconds: 0, packageSeries: false, openMetrics: false, ...cliLaunch(resolve(__dirname, "..", "..")) };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i]!.indexOf("=");
     const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];
@@ -49,6 +51,7 @@ export function parseFleetArgs(argv: string[]): FleetOptions {
       case "--interval": opts.intervalSeconds = value(); break;
       case "--wrk-seconds": opts.wrkSeconds = value(); break;
       case "--minutes": opts.minutes = value(); break;
+      case "--scrape-seconds": opts.scrapeSeconds = value(); break;
       case "--package-series": opts.packageSeries = true; break;
       case "--openmetrics": opts.openMetrics = true; break;
       case "--node-flags": opts.nodeFlags = (inline ?? argv[++i] ?? "").split(" ").filter(Boolean); break;
@@ -296,7 +299,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
   const procs: Array<{ stop(): Promise<void> }> = [];
   const started = Date.now();
   try {
-    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, scrapes ask for ${opts.openMetrics ? "OpenMetrics first (as Prometheus)" : "the text format"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}, environment: ${Object.entries(opts.nodeEnv).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
+    console.log(`Fleet: ${opts.workspaces} workspaces by discovery, ${opts.shards} exporter(s), interval ${opts.intervalSeconds}s, per-package series ${opts.packageSeries ? "on" : "off"}, scrapes ask for ${opts.openMetrics ? "OpenMetrics first (as Prometheus)" : "the text format"}, steady window scraped ${opts.scrapeSeconds > 0 ? `every ${opts.scrapeSeconds}s` : "never"}, exporter node flags: ${opts.nodeFlags.join(" ") || "none"}, environment: ${Object.entries(opts.nodeEnv).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start`);
     const sim = await start(
       process.execPath,
@@ -340,7 +343,12 @@ export async function fleet(opts: FleetOptions): Promise<void> {
     const cpuBefore = exporters.map((e) => cpuTimes(e.pid));
     const windowStart = Date.now();
     const rssPeak = exporters.map(() => 0);
+    let nextScrape = opts.scrapeSeconds > 0 ? windowStart : Infinity;
     while (Date.now() - windowStart < opts.intervalSeconds * 1000) {
+      if (Date.now() >= nextScrape) {
+        await Promise.all(exporters.map((e) => get(`${e.url}/metrics`, scrapeHeaders(opts))));
+        nextScrape += opts.scrapeSeconds * 1000;
+      }
       exporters.forEach((e, i) => (rssPeak[i] = Math.max(rssPeak[i]!, rssMiB(e.pid))));
       await sleep(1000);
     }
