@@ -17,6 +17,7 @@ import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
 import { Body, Encoding, ScrapeCache } from "./metrics/scrape-cache";
 import { WorkspaceText } from "./metrics/workspace-text";
+import type { BodyPiece } from "./metrics/piece";
 import type { ExpositionFormat } from "./metrics/exposition";
 import { AccountingInfo, deliveryChunks } from "./metrics/delivery";
 import { StateKeeper, inMemory } from "./polling/state-store";
@@ -87,7 +88,7 @@ export class Exporter {
   }
 
   /** Everything but the process metrics, in pieces, from one snapshot of the (immutable) states. */
-  private *exposition(nowMs: number): Generator<string> {
+  private *exposition(nowMs: number): Generator<BodyPiece> {
     const states = this.workspaceStates();
     yield* polledChunks(states, this.info(), this.text);
     yield* deliveryChunks(states, this.accountingInfo(), this.text);

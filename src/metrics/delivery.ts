@@ -2,6 +2,7 @@
 import { Family, Labels, familyChunks, renderFamily } from "./exposition";
 import { family, workspaceLine } from "./families";
 import { WorkspaceText } from "./workspace-text";
+import { BodyPiece, textOf } from "./piece";
 import { RESET_REASONS, REVIEW_WAIT_BUCKETS, ResetReason, WorkspaceState } from "../polling/state";
 
 export const DELIVERY_FAMILIES = {
@@ -22,11 +23,11 @@ export interface AccountingInfo {
 }
 
 export function renderDelivery(states: WorkspaceState[], info: AccountingInfo, text = new WorkspaceText()): string {
-  return [...deliveryChunks(states, info, text)].join("");
+  return [...deliveryChunks(states, info, text)].map(textOf).join("");
 }
 
 /** The delivery families in pieces: per-workspace lines are kept in groups (workspace-text.ts), as in families.ts. */
-export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo, text = new WorkspaceText()): Generator<string> {
+export function* deliveryChunks(states: WorkspaceState[], info: AccountingInfo, text = new WorkspaceText()): Generator<BodyPiece> {
   yield* familyChunks(
     family(D.successes, "counter", "Packages seen entering the succeeded status, each release counted once (kept across restarts with --storage.path).", states, (s) =>
       // Restored counters are held back until the first poll has caught up (a reset to Prometheus otherwise).
@@ -69,7 +70,7 @@ const BUCKET = `${D.reviewWait}_bucket`;
 const LE: Labels[] = REVIEW_WAIT_BUCKETS.map((le) => [["le", String(le)]]);
 const LE_INF: Labels = [["le", "+Inf"]];
 
-function* reviewWaitChunks(all: WorkspaceState[], text: WorkspaceText): Generator<string> {
+function* reviewWaitChunks(all: WorkspaceState[], text: WorkspaceText): Generator<BodyPiece> {
   const states = all.filter((s) => !s.countersHeld);
   if (states.length === 0) return;
   yield* familyChunks({

@@ -1,4 +1,5 @@
 /** The Prometheus text exposition format (0.0.4), written by hand for the families we cache. */
+import { BodyPiece, Piece, textOf } from "./piece";
 
 export type Labels = ReadonlyArray<readonly [string, string]>;
 
@@ -38,26 +39,26 @@ export interface Family {
   type: "gauge" | "counter" | "histogram";
   samples: Array<{ labels: Labels; value: number }>;
   /** Sample lines rendered already (kept per workspace), in groups, written after `samples`. */
-  chunks?: string[];
+  chunks?: Piece[];
 }
 
 /** A family with no samples is left out entirely, so "absent" really is absent. */
 export function renderFamily(family: Family): string {
-  return [...familyChunks(family)].join("");
+  return [...familyChunks(family)].map(textOf).join("");
 }
 
 /**
  * A family in pieces: the header with the samples, then one piece per group of kept lines.
  * A scrape's body is cached (and gzipped) piece by piece, so an unchanged group costs nothing:
- * it is passed on as the very string it was, not joined to anything.
+ * it is passed on as the very piece it was, not joined to anything.
  */
-export function* familyChunks(family: Family): Generator<string> {
+export function* familyChunks(family: Family): Generator<BodyPiece> {
   const chunks = family.chunks ?? [];
-  if (family.samples.length === 0 && !chunks.some((c) => c !== "")) return;
+  if (family.samples.length === 0 && !chunks.some((c) => c.length > 0)) return;
   let head = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
   for (const s of family.samples) head += sampleLine(family.name, s.labels, s.value);
   yield head;
-  for (const chunk of chunks) if (chunk !== "") yield chunk;
+  for (const chunk of chunks) if (chunk.length > 0) yield chunk;
 }
 
 export type ExpositionFormat = "text" | "openmetrics";

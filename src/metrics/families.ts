@@ -1,6 +1,7 @@
 /** The exporter's metric families, rendered from workspace state. */
 import { ERROR_REASONS } from "../dataarts/api-error";
 import { Family, Labels, familyChunks, formatValue, labelPairs, pairsLine, sampleLine } from "./exposition";
+import { BodyPiece, textOf } from "./piece";
 import { SameLines, WorkspaceText } from "./workspace-text";
 import { STATUSES, WorkspaceState } from "../polling/state";
 import { workspaceKey } from "../config/workspace-key";
@@ -92,11 +93,11 @@ const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms /
 
 /** The families that change only when a poll ends (or the config is reloaded). */
 export function renderPolled(states: WorkspaceState[], info: ExporterInfo, text = new WorkspaceText()): string {
-  return [...polledChunks(states, info, text)].join("");
+  return [...polledChunks(states, info, text)].map(textOf).join("");
 }
 
 /** The polled part one piece at a time, so that a large scrape can be built (and compressed) in slices. */
-export function* polledChunks(states: WorkspaceState[], info: ExporterInfo, text = new WorkspaceText()): Generator<string> {
+export function* polledChunks(states: WorkspaceState[], info: ExporterInfo, text = new WorkspaceText()): Generator<BodyPiece> {
   const of = (name: string, type: Family["type"], help: string, sampler: Sampler, same?: SameLines) => family(name, type, help, states, sampler, text, same);
   const families: Family[] = [
     of(F.packages, "gauge", `Release packages in each status ${FROM_POLL}.`, (s) =>
@@ -145,7 +146,7 @@ function exporterFamilies(info: ExporterInfo): Family[] {
 
 /** The families that move with the clock, computed at each scrape (a few lines per workspace). */
 export function renderAges(states: WorkspaceState[], nowMs: number, text = new WorkspaceText()): string {
-  return [...ageChunks(states, nowMs, text)].join("");
+  return [...ageChunks(states, nowMs, text)].map(textOf).join("");
 }
 
 /**
@@ -153,7 +154,7 @@ export function renderAges(states: WorkspaceState[], nowMs: number, text = new W
  * body writes only the numbers, and a group's lines are kept for the second they were
  * computed at, so rebuilding after a poll in the same second renders only what that poll replaced.
  */
-export function* ageChunks(states: WorkspaceState[], nowMs: number, text = new WorkspaceText()): Generator<string> {
+export function* ageChunks(states: WorkspaceState[], nowMs: number, text = new WorkspaceText()): Generator<BodyPiece> {
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (nowMs - ms) / 1000));
   const withData = states.filter((s) => s.data);
   const oldest = (name: string, help: string, at: (s: WorkspaceState) => number | undefined): Family => ({

@@ -1,48 +1,38 @@
 /** One gzip member made of separately deflated pieces, so that a body re-compresses only the pieces that changed. */
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
+import { BodyPiece, Piece, crc32, isEmpty } from "./piece";
 
-const deflateRaw = promisify(zlib.deflateRaw);
 const gzipWhole = promisify(zlib.gzip);
-
-/** A piece of a body: its text, its length and CRC in bytes, and once asked for, its deflate blocks. */
-export interface Block {
-  text: string;
-  length: number;
-  crc: number;
-  deflated?: Promise<Buffer>;
-}
 
 /** ID1 ID2, deflate, no flags, no mtime, no extra flags, OS unix (as zlib writes it). */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]);
 /** An empty final block with fixed codes: what zlib writes when a flushed stream is finished. */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
-const crc32 = (zlib as { crc32?: (data: Buffer | string, value?: number) => number }).crc32;
-
 /**
- * Keeps the pieces of the last body. Each piece is deflated on its own and
- * ends with a sync flush (byte-aligned, not final, no back-reference to earlier pieces), so
- * the pieces' deflate output laid end to end, a final empty block, and the CRC and length of
- * the whole text make one valid gzip member: pigz builds its gzip streams the same way.
- * Only the text and the compressed bytes are kept: scrapers ask for gzip, and the plain
- * body is encoded from the text when one asks for it.
+ * Keeps the pieces of the last body. Each piece is deflated on its own and ends with a sync
+ * flush (piece.ts), so the pieces' deflate output laid end to end, a final empty block, and
+ * the CRC and length of the whole text make one valid gzip member: pigz builds its gzip
+ * streams the same way. Scrapers ask for gzip; the plain body is encoded from the pieces'
+ * text when one asks for it.
  */
 export class BlockStore {
-  private last: Array<{ piece: string; block: Block }> = [];
+  private last: Array<{ piece: BodyPiece; block: Piece }> = [];
 
   /**
-   * The blocks of a body made of these pieces, reusing those of the last body where the piece
-   * at the same place has the same text; forgets the rest. Compared by place, not looked up by
-   * text: hashing a long string is as slow as reading it, and most pieces are the very same
-   * string as last time (an identity check).
+   * The blocks of a body made of these pieces. A kept piece (a Piece) is its own block, shared
+   * by every body and format that has it. A piece rendered for this body (a string) reuses the
+   * block of the last body's piece at the same place when that has the same text, else gets a
+   * new one; the rest is forgotten. Compared by place, not looked up by text: hashing a long
+   * string is as slow as reading it.
    */
-  blocksFor(pieces: string[]): Block[] {
-    const next: Array<{ piece: string; block: Block }> = [];
+  blocksFor(pieces: BodyPiece[]): Piece[] {
+    const next: Array<{ piece: BodyPiece; block: Piece }> = [];
     for (const piece of pieces) {
-      if (piece === "") continue;
+      if (isEmpty(piece)) continue;
       const before = this.last[next.length];
-      const block = before?.piece === piece ? before.block : { text: piece, length: Buffer.byteLength(piece), crc: crc32 ? crc32(piece) : 0 };
+      const block = typeof piece !== "string" ? piece : before?.piece === piece ? before.block : new Piece(piece);
       next.push({ piece, block });
     }
     this.last = next;
@@ -50,17 +40,17 @@ export class BlockStore {
   }
 
   /** The plain body. */
-  static text(blocks: Block[]): Buffer {
-    return Buffer.from(blocks.map((b) => b.text).join(""));
+  static text(blocks: Piece[]): Buffer {
+    return Buffer.from(blocks.map((b) => b.text()).join(""));
   }
 
   /** One gzip member of the blocks' bytes; only blocks never compressed before are compressed (off the event loop). */
-  static async gzip(blocks: Block[]): Promise<Buffer> {
+  static async gzip(blocks: Piece[]): Promise<Buffer> {
     if (!crc32) return gzipWhole(BlockStore.text(blocks));
     // One piece at a time: each deflate holds its own window and hash tables (some 256 KiB) until
     // it ends, and a body of a thousand workspaces has over a hundred pieces to compress.
     const deflated: Buffer[] = [];
-    for (const b of blocks) deflated.push(await (b.deflated ??= deflateRaw(b.text, { finishFlush: zlib.constants.Z_SYNC_FLUSH })));
+    for (const b of blocks) deflated.push(await b.deflated());
     let crc = 0;
     let length = 0;
     for (const b of blocks) {

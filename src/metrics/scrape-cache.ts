@@ -2,7 +2,8 @@
 import { performance } from "node:perf_hooks";
 import { Clock } from "../clock";
 import { ExpositionFormat, toOpenMetrics } from "./exposition";
-import { Block, BlockStore } from "./gzip-blocks";
+import { BlockStore } from "./gzip-blocks";
+import { BodyPiece, Piece, isEmpty } from "./piece";
 import { ProcessMetrics } from "./process-metrics";
 
 /** The exposition format of a body: each has its own bodies, built when first asked for. */
@@ -10,7 +11,7 @@ export type Variant = ExpositionFormat;
 export type Encoding = "identity" | "gzip";
 
 /** The exposition at `nowMs` (a whole second), in text-format pieces; other formats are converted piece by piece. */
-export type Render = (variant: Variant, nowMs: number) => Iterable<string>;
+export type Render = (variant: Variant, nowMs: number) => Iterable<BodyPiece>;
 
 /** The last lines of a body in `variant` (already in that format, e.g. OpenMetrics' `# EOF`), read when the body is built. */
 export type Tail = (variant: Variant) => string;
@@ -35,7 +36,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * compressed off the event loop) and then shared by every scrape that gets this body.
  */
 export class Body {
-  private blocks?: Promise<Block[]>;
+  private blocks?: Promise<Piece[]>;
   private text?: Promise<Buffer>;
   private gzip?: Promise<Buffer>;
   private readonly done: Partial<Record<Encoding, Buffer>> = {};
@@ -44,7 +45,7 @@ export class Body {
     readonly variant: Variant,
     /** `<second>.<generation>`: which second and which version of the data. */
     readonly key: string,
-    private readonly build: () => Promise<Block[]>,
+    private readonly build: () => Promise<Piece[]>,
     private readonly onBuilt: (body: Body) => void = () => {},
   ) {}
 
@@ -97,7 +98,7 @@ export class ScrapeCache {
   /** The pieces of the last build per format, with their compressed bytes once asked for. */
   private readonly stores = new Map<Variant, BlockStore>();
   /** The last OpenMetrics conversion of each piece, by place: an unchanged piece is not converted again. */
-  private openMetrics: Array<{ piece: string; converted: string }> = [];
+  private openMetrics: Array<{ piece: BodyPiece; converted: BodyPiece }> = [];
   /** Process metrics are read once per second, however many builds that second has. */
   private processRead?: { second: number; text: Promise<string> };
 
@@ -153,10 +154,10 @@ export class ScrapeCache {
   }
 
   /** Text-format pieces as OpenMetrics, each converted on its own (the conversion is line by line). */
-  private converted(pieces: string[]): string[] {
+  private converted(pieces: BodyPiece[]): BodyPiece[] {
     const next = pieces.map((piece, i) => {
       const before = this.openMetrics[i];
-      return { piece, converted: before?.piece === piece ? before.converted : toOpenMetrics(piece) };
+      return { piece, converted: before?.piece === piece ? before.converted : openMetricsOf(piece) };
     });
     this.openMetrics = next;
     return next.map((n) => n.converted);
@@ -168,12 +169,12 @@ export class ScrapeCache {
   }
 
   /** Renders in slices: between slices the event loop serves scrapes and finishes polls. */
-  private async build(variant: Variant, nowMs: number, tail?: Tail): Promise<Block[]> {
+  private async build(variant: Variant, nowMs: number, tail?: Tail): Promise<Piece[]> {
     this.builds += 1;
-    const pieces: string[] = [];
+    const pieces: BodyPiece[] = [];
     let sliceStart = performance.now();
     for (const piece of this.options.render(variant, nowMs)) {
-      if (piece !== "") pieces.push(piece);
+      if (!isEmpty(piece)) pieces.push(piece);
       if (performance.now() - sliceStart >= this.sliceMs) {
         await yieldToLoop();
         sliceStart = performance.now();
@@ -186,6 +187,14 @@ export class ScrapeCache {
     if (!store) this.stores.set(variant, (store = new BlockStore()));
     return store.blocksFor(converted);
   }
+}
+
+/** A kept piece whose conversion gives its very text back (samples alone) stays that piece, shared by both formats' bodies. */
+function openMetricsOf(piece: BodyPiece): BodyPiece {
+  if (typeof piece === "string") return toOpenMetrics(piece);
+  const text = piece.text();
+  const converted = toOpenMetrics(text);
+  return converted === text ? piece : converted;
 }
 
 function newer(a: string, b: string): boolean {

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { crc32, gunzipSync } from "node:zlib";
 import { BlockStore, crc32Combine } from "../../../src/metrics/gzip-blocks";
+import { Piece } from "../../../src/metrics/piece";
 
 const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}{workspace_id="${i}"} ${i * 7}\n`).join("");
 
@@ -25,10 +26,30 @@ describe("a gzip body made of separately deflated pieces", () => {
     const second = store.blocksFor([pieces[0]!, lines("b", 301), pieces[2]!, pieces[3]!]);
     expect(second[0]).toBe(first[0]);
     expect(second[1]).not.toBe(first[1]);
-    expect(second[1]!.deflated).toBeUndefined();
-    expect(second[3]!.deflated).toBe(first[3]!.deflated);
+    expect(second[1]!.compressing).toBe(false);
+    expect(second[3]).toBe(first[3]);
     const gz = await BlockStore.gzip(second);
     expect(gunzipSync(gz).toString()).toBe([pieces[0], lines("b", 301), pieces[2], pieces[3]].join(""));
+  });
+
+  it("is the whole text when some pieces are held only compressed, read back and mixed with rendered ones", async () => {
+    const kept = [new Piece(pieces[1]!, true), new Piece(pieces[3]!, true)];
+    const body = [pieces[0]!, kept[0]!, pieces[2]!, kept[1]!];
+    const gz = await BlockStore.gzip(new BlockStore().blocksFor(body));
+    expect(kept.map((p) => p.packed)).toEqual([true, true]);
+    expect(gunzipSync(gz).toString()).toBe(pieces.join(""));
+    expect(BlockStore.text(new BlockStore().blocksFor(body)).toString()).toBe(pieces.join(""));
+    expect(spawnSync("gzip", ["-dc"], { input: gz }).stdout.toString()).toBe(pieces.join(""));
+  });
+
+  it("shares a kept piece and its compressed bytes between the bodies of both formats", async () => {
+    const kept = new Piece(pieces[1]!, true);
+    const [text, openMetrics] = [new BlockStore().blocksFor(["# text\n", kept]), new BlockStore().blocksFor(["# om\n", kept])];
+    expect(openMetrics[1]).toBe(text[1]);
+    await BlockStore.gzip(text);
+    const bytes = await kept.deflated();
+    await BlockStore.gzip(openMetrics);
+    expect(await kept.deflated()).toBe(bytes);
   });
 
   it("forgets pieces the last body no longer has", () => {
@@ -36,6 +57,27 @@ describe("a gzip body made of separately deflated pieces", () => {
     const [a] = store.blocksFor(["x 1\n"]);
     store.blocksFor(["y 1\n"]);
     expect(store.blocksFor(["x 1\n"])[0]).not.toBe(a);
+  });
+});
+
+describe("a piece of a body", () => {
+  const text = `${lines("a", 200)}b{workspace="\u00e9t\u00e9 \u20ac \ud83d\ude00"} 1\n`;
+
+  it("held only compressed once deflated, reads back to the very text it had, non-ASCII included", async () => {
+    const piece = new Piece(text, true);
+    expect(piece.packed).toBe(false);
+    await piece.deflated();
+    expect(piece.packed).toBe(true);
+    expect(piece.text()).toBe(text);
+    expect(piece.length).toBe(Buffer.byteLength(text));
+    expect(piece.crc).toBe(crc32(text));
+  });
+
+  it("keeps its text beside its compressed bytes when it is not packable", async () => {
+    const piece = new Piece(text);
+    await piece.deflated();
+    expect(piece.packed).toBe(false);
+    expect(piece.text()).toBe(text);
   });
 });
 

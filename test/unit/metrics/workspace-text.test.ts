@@ -1,8 +1,10 @@
+import { Piece } from "../../../src/metrics/piece";
 import { WORKSPACES_PER_GROUP, WorkspaceText } from "../../../src/metrics/workspace-text";
 import { WorkspaceState, initialState } from "../../../src/polling/state";
 
 const state = (i: number, up = true): WorkspaceState => ({ ...initialState({ projectId: "p", workspaceId: `w${i}`, name: `w${i}`, region: "r" }), up });
 const line = (s: WorkspaceState) => `up{workspace_id="${s.key.workspaceId}"} ${s.up ? 1 : 0}\n`;
+const joined = (pieces: Piece[]) => pieces.map((p) => p.text()).join("");
 
 describe("the kept lines of a family", () => {
   const many = Array.from({ length: WORKSPACES_PER_GROUP * 2 + 5 }, (_, i) => state(i));
@@ -10,8 +12,8 @@ describe("the kept lines of a family", () => {
   it("puts every workspace's lines in order into groups of WORKSPACES_PER_GROUP", () => {
     const groups = new WorkspaceText().groups("up", many, line);
     expect(groups).toHaveLength(3);
-    expect(groups.join("")).toBe(many.map(line).join(""));
-    expect(groups[2]!.split("\n").filter(Boolean)).toHaveLength(5);
+    expect(joined(groups)).toBe(many.map(line).join(""));
+    expect(groups[2]!.text().split("\n").filter(Boolean)).toHaveLength(5);
   });
 
   it("renders only the workspaces whose state was replaced", () => {
@@ -33,7 +35,7 @@ describe("the kept lines of a family", () => {
     expect(after[0]).toBe(before[0]);
     expect(after[2]).toBe(before[2]);
     expect(after[1]).not.toBe(before[1]);
-    expect(after.join("")).toBe(next.map(line).join(""));
+    expect(joined(after)).toBe(next.map(line).join(""));
   });
 
   it("renders every workspace again when the time moves, for lines that read the clock", () => {
@@ -41,7 +43,7 @@ describe("the kept lines of a family", () => {
     const aged = (nowMs: number) => (s: WorkspaceState) => `age{workspace_id="${s.key.workspaceId}"} ${nowMs / 1000}\n`;
     text.groups("age", many.slice(0, 3), aged(1000), 1000);
     const again = text.groups("age", many.slice(0, 3), aged(2000), 2000);
-    expect(again.join("")).toBe(many.slice(0, 3).map(aged(2000)).join(""));
+    expect(joined(again)).toBe(many.slice(0, 3).map(aged(2000)).join(""));
   });
 
   it("does not render a workspace again whose new state the family's own test finds the same", () => {
@@ -65,7 +67,7 @@ describe("the kept lines of a family", () => {
     const rendered: string[] = [];
     const after = text.groups("up", next, (s) => (rendered.push(s.key.workspaceId), line(s)), 0, sameUp);
     expect(rendered).toEqual(["w150"]);
-    expect(after.join("")).toBe(next.map(line).join(""));
+    expect(joined(after)).toBe(next.map(line).join(""));
   });
 
   it("renders a workspace again whose key changed, whatever the family's test says", () => {
@@ -76,7 +78,7 @@ describe("the kept lines of a family", () => {
     const rendered: string[] = [];
     const after = text.groups("up", next, (s) => (rendered.push(s.key.workspaceId), line(s)), 0, () => true);
     expect(rendered).toEqual(["w999"]);
-    expect(after.join("")).toBe(next.map(line).join(""));
+    expect(joined(after)).toBe(next.map(line).join(""));
   });
 
   it("drops the groups of workspaces that are gone", () => {
@@ -84,6 +86,23 @@ describe("the kept lines of a family", () => {
     text.groups("up", many, line);
     const fewer = text.groups("up", many.slice(0, 10), line);
     expect(fewer).toHaveLength(1);
-    expect(fewer[0]).toBe(many.slice(0, 10).map(line).join(""));
+    expect(fewer[0]!.text()).toBe(many.slice(0, 10).map(line).join(""));
+  });
+
+  it("holds a compressed group only compressed, and builds a changed group from its inflated lines", async () => {
+    const named = many.map((s, i) => ({ ...s, key: { ...s.key, name: `é${i}€` } }));
+    const withName = (s: WorkspaceState) => `up{workspace="${s.key.name}"} ${s.up ? 1 : 0}\n`;
+    const text = new WorkspaceText();
+    const before = text.groups("up", named, withName);
+    await Promise.all(before.map((p) => p.deflated()));
+    expect(before.map((p) => p.packed)).toEqual([true, true, true]);
+    const next = [...named];
+    next[150] = { ...named[150]!, up: false };
+    const rendered: string[] = [];
+    const after = text.groups("up", next, (s) => (rendered.push(s.key.name), withName(s)));
+    expect(rendered).toEqual(["é150€"]);
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]!.packed).toBe(false);
+    expect(joined(after)).toBe(next.map(withName).join(""));
   });
 });
