@@ -40,13 +40,15 @@ export class BlockStore {
   }
 
   /** The plain body. */
-  static text(blocks: Piece[]): Buffer {
-    return Buffer.from(blocks.map((b) => b.text()).join(""));
+  static async text(blocks: Piece[]): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (const b of blocks) parts.push(await b.utf8());
+    return Buffer.concat(parts);
   }
 
   /** One gzip member of the blocks' bytes; only blocks never compressed before are compressed (off the event loop). */
   static async gzip(blocks: Piece[]): Promise<Buffer> {
-    if (!crc32) return gzipWhole(BlockStore.text(blocks));
+    if (!crc32) return gzipWhole(await BlockStore.text(blocks));
     // One piece at a time: each deflate holds its own window and hash tables (some 256 KiB) until
     // it ends, and a body of a thousand workspaces has over a hundred pieces to compress.
     const deflated: Buffer[] = [];

@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 
 const deflateRaw = promisify(zlib.deflateRaw);
+const inflateRaw = promisify(zlib.inflateRaw);
 
 /**
  * Each piece is deflated on its own and ends with a sync flush: byte-aligned, not final, no
@@ -39,6 +40,11 @@ export class Piece {
   /** The text: as given, or inflated back from the deflate bytes (the caller holds it only as long as it needs it). */
   text(): string {
     return this.live ?? zlib.inflateRawSync(this.bytes!, SYNC).toString();
+  }
+
+  /** The text's bytes in UTF-8, for a plain body: a packed piece is inflated off the event loop, the whole body at once would hold it too long. */
+  utf8(): Promise<Buffer> {
+    return this.live !== undefined ? Promise.resolve(Buffer.from(this.live)) : inflateRaw(this.bytes!, SYNC);
   }
 
   /** The piece's deflate blocks, compressed once (off the event loop). */

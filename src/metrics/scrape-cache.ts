@@ -189,12 +189,12 @@ export class ScrapeCache {
   }
 }
 
-/** A kept piece whose conversion gives its very text back (samples alone) stays that piece, shared by both formats' bodies. */
+/**
+ * A kept piece is samples alone (WorkspaceLines), which read the same in both formats: it stays
+ * that piece, shared by both formats' bodies, and is not read (nor inflated) to be converted.
+ */
 function openMetricsOf(piece: BodyPiece): BodyPiece {
-  if (typeof piece === "string") return toOpenMetrics(piece);
-  const text = piece.text();
-  const converted = toOpenMetrics(text);
-  return converted === text ? piece : converted;
+  return typeof piece === "string" ? toOpenMetrics(piece) : piece;
 }
 
 function newer(a: string, b: string): boolean {

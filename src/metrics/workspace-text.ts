@@ -19,7 +19,11 @@ interface Group {
   ends: Uint32Array;
 }
 
-/** What renders one workspace's lines of a family; it must read nothing but the state (and the time it is given). */
+/**
+ * What renders one workspace's lines of a family: sample lines alone (no `#` line, no blank
+ * line), which read the same in the text format and OpenMetrics, so a group is never converted.
+ * It must read nothing but the state (and the time it is given).
+ */
 export type WorkspaceLines = (s: WorkspaceState) => string;
 
 /**

@@ -38,7 +38,7 @@ describe("a gzip body made of separately deflated pieces", () => {
     const gz = await BlockStore.gzip(new BlockStore().blocksFor(body));
     expect(kept.map((p) => p.packed)).toEqual([true, true]);
     expect(gunzipSync(gz).toString()).toBe(pieces.join(""));
-    expect(BlockStore.text(new BlockStore().blocksFor(body)).toString()).toBe(pieces.join(""));
+    expect((await BlockStore.text(new BlockStore().blocksFor(body))).toString()).toBe(pieces.join(""));
     expect(spawnSync("gzip", ["-dc"], { input: gz }).stdout.toString()).toBe(pieces.join(""));
   });
 

@@ -2,8 +2,11 @@ import { gunzipSync, crc32 } from "node:zlib";
 import { ScrapeCache } from "../../../src/metrics/scrape-cache";
 import { ProcessMetrics, lagStats } from "../../../src/metrics/process-metrics";
 import { ageChunks, polledChunks } from "../../../src/metrics/families";
+import { AccountingInfo, deliveryChunks } from "../../../src/metrics/delivery";
+import { Piece, textOf } from "../../../src/metrics/piece";
+import { WorkspaceText } from "../../../src/metrics/workspace-text";
 import { toOpenMetrics } from "../../../src/metrics/exposition";
-import { WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
+import { RESET_REASONS, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family } from "../../helpers/promtool";
 import { FakeClock } from "../../helpers/fake-clock";
 
@@ -167,6 +170,34 @@ describe("the scrape cache", () => {
     cache.invalidate();
     const again = (await cache.bytes("text", "identity")).toString();
     expect(gunzipSync(await cache.bytes("openmetrics", "gzip", tail)).toString()).toBe(toOpenMetrics(again) + "# EOF\n");
+  });
+
+  it("serves both formats, plain and gzip, right from groups held only compressed since the last poll", async () => {
+    const many = Array.from({ length: 250 }, (_, i) => polled(`w${i}`, START - i * 1000));
+    const states = { current: many };
+    const kept = new WorkspaceText();
+    const accounting = { resets: Object.fromEntries(RESET_REASONS.map((r) => [r, 0])) as AccountingInfo["resets"] };
+    const chunks = (nowMs: number, text?: WorkspaceText) => [
+      ...polledChunks(states.current, info, text),
+      ...deliveryChunks(states.current, accounting, text),
+      ...ageChunks(states.current, nowMs, text),
+    ];
+    const fresh = (nowMs: number) => chunks(nowMs).map(textOf).join("");
+    const clock = new FakeClock(START);
+    const cache = new ScrapeCache({ clock, render: (_variant, nowMs) => chunks(nowMs, kept), process: { render: async () => "" } });
+    const tail = () => "# EOF\n";
+    expect(gunzipSync(await cache.bytes("text", "gzip")).toString()).toBe(fresh(START - 250));
+    // The same states and second give back the groups just built: every one of them packed, and samples alone.
+    const groups = chunks(START - 250, kept).filter((p): p is Piece => p instanceof Piece);
+    expect(groups.length).toBeGreaterThanOrEqual(3 * 10);
+    expect(groups.filter((p) => !p.packed)).toEqual([]);
+    expect(groups.filter((p) => toOpenMetrics(p.text()) !== p.text())).toEqual([]);
+    states.current = [...many.slice(0, 120), polled("w120", START), ...many.slice(121)];
+    cache.invalidate();
+    expect(gunzipSync(await cache.bytes("openmetrics", "gzip", tail)).toString()).toBe(toOpenMetrics(fresh(START - 250)) + "# EOF\n");
+    expect((await cache.bytes("openmetrics", "identity", tail)).toString()).toBe(toOpenMetrics(fresh(START - 250)) + "# EOF\n");
+    clock.advance(1000);
+    expect((await cache.bytes("text", "identity")).toString()).toBe(fresh(START + 750));
   });
 
   it("lets other work run between slices of a build", async () => {
