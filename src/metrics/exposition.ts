@@ -38,8 +38,8 @@ export interface Family {
   help: string;
   type: "gauge" | "counter" | "histogram";
   samples: Array<{ labels: Labels; value: number }>;
-  /** Sample lines rendered already (kept per workspace), in groups, written after `samples`. */
-  chunks?: Piece[];
+  /** Sample lines rendered already (kept per workspace), in groups, written after `samples`; read once. */
+  chunks?: Iterable<Piece>;
 }
 
 /** A family with no samples is left out entirely, so "absent" really is absent. */
@@ -53,12 +53,21 @@ export function renderFamily(family: Family): string {
  * it is passed on as the very piece it was, not joined to anything.
  */
 export function* familyChunks(family: Family): Generator<BodyPiece> {
-  const chunks = family.chunks ?? [];
-  if (family.samples.length === 0 && !chunks.some((c) => c.length > 0)) return;
-  let head = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
+  let head: string | undefined = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
   for (const s of family.samples) head += sampleLine(family.name, s.labels, s.value);
-  yield head;
-  for (const chunk of chunks) if (chunk.length > 0) yield chunk;
+  if (family.samples.length > 0) {
+    yield head;
+    head = undefined;
+  }
+  for (const chunk of family.chunks ?? []) {
+    if (chunk.length === 0) continue;
+    // The header goes before the first sample, so a family with none is left out.
+    if (head !== undefined) {
+      yield head;
+      head = undefined;
+    }
+    yield chunk;
+  }
 }
 
 export type ExpositionFormat = "text" | "openmetrics";

@@ -45,16 +45,22 @@ export type SameLines = (a: WorkspaceState, b: WorkspaceState) => boolean;
 export class WorkspaceText {
   private readonly families = new Map<string, Group[]>();
 
-  /** The family's lines in groups of WORKSPACES_PER_GROUP workspaces, in the order of `states`. */
-  groups(family: string, states: readonly WorkspaceState[], lines: WorkspaceLines, nowMs = 0, same?: SameLines): Piece[] {
+  /**
+   * The family's lines in groups of WORKSPACES_PER_GROUP workspaces, in the order of `states`,
+   * each group made when it is asked for: a body's build lets the event loop run between
+   * groups, and a family of a thousand workspaces would otherwise hold it for tens of ms.
+   */
+  *groups(family: string, states: readonly WorkspaceState[], lines: WorkspaceLines, nowMs = 0, same?: SameLines): Generator<Piece> {
     const kept = this.families.get(family) ?? [];
-    const next: Group[] = [];
-    for (let i = 0, g = 0; i < states.length; i += WORKSPACES_PER_GROUP, g++) {
-      next.push(regroup(kept[g], states.slice(i, i + WORKSPACES_PER_GROUP), lines, nowMs, same));
-    }
     // Groups past the end held workspaces that are gone: they go with the family's old list.
+    // Left unfinished, the list lacks the groups not made, and those are made afresh next time.
+    const next: Group[] = [];
     this.families.set(family, next);
-    return next.map((group) => group.piece);
+    for (let i = 0, g = 0; i < states.length; i += WORKSPACES_PER_GROUP, g++) {
+      const group = regroup(kept[g], states.slice(i, i + WORKSPACES_PER_GROUP), lines, nowMs, same);
+      next.push(group);
+      yield group.piece;
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { ageChunks, polledChunks } from "../../../src/metrics/families";
 import { AccountingInfo, deliveryChunks } from "../../../src/metrics/delivery";
 import { Piece, textOf } from "../../../src/metrics/piece";
 import { WorkspaceText } from "../../../src/metrics/workspace-text";
-import { toOpenMetrics } from "../../../src/metrics/exposition";
+import { familyChunks, toOpenMetrics } from "../../../src/metrics/exposition";
 import { RESET_REASONS, WorkspaceState, initialState, pollSucceeded } from "../../../src/polling/state";
 import { family } from "../../helpers/promtool";
 import { FakeClock } from "../../helpers/fake-clock";
@@ -198,6 +198,28 @@ describe("the scrape cache", () => {
     expect((await cache.bytes("openmetrics", "identity", tail)).toString()).toBe(toOpenMetrics(fresh(START - 250)) + "# EOF\n");
     clock.advance(1000);
     expect((await cache.bytes("text", "identity")).toString()).toBe(fresh(START + 750));
+  });
+
+  it("lets other work run between the groups of one family, each group made as the build reaches it", async () => {
+    const many = Array.from({ length: 300 }, (_, i) => polled(`w${i}`, START - i * 1000));
+    const made: number[] = [];
+    let between = 0;
+    const cache = new ScrapeCache({
+      clock: new FakeClock(START),
+      sliceMs: 0,
+      render: function* () {
+        const text = new WorkspaceText();
+        yield* familyChunks({ name: "x", help: "X.", type: "gauge", samples: [], chunks: text.groups("x", many, (s) => (made.push(between), `x{w="${s.key.workspaceId}"} 1\n`)) });
+      },
+      process: { render: async () => "" },
+    });
+    let running = true;
+    const tick = () => running && (between += 1, setImmediate(tick));
+    setImmediate(tick);
+    await cache.bytes("text", "gzip");
+    running = false;
+    // Each group's 100 workspaces are made in one go, and other work ran before the next group.
+    expect(new Set(made).size).toBe(3);
   });
 
   it("lets other work run between slices of a build", async () => {
