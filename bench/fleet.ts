@@ -1,7 +1,7 @@
 /**
  * The fleet benchmark: real exporter processes polling N workspaces, found by discovery,
  * from the simulator in another process; /metrics throughput beside references in the same run.
- *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--scrape-seconds 0] [--openmetrics] [--package-series] [--node-flags "--max-semi-space-size=1"] [--node-env "MALLOC_MMAP_THRESHOLD_=131072"]
+ *   npm run bench -- fleet [--workspaces 1000] [--shards 1] [--interval 30] [--wrk-seconds 10] [--minutes 0] [--scrape-seconds 0] [--openmetrics] [--loop-hold] [--package-series] [--node-flags "--max-semi-space-size=1"] [--node-env "MALLOC_MMAP_THRESHOLD_=131072"]
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +31,8 @@ export interface FleetOptions {
   packageSeries: boolean;
   /** Seconds between scrapes of each exporter during the steady window, as Prometheus's scrape_interval; 0: none. */
   scrapeSeconds: number;
+  /** Preload bench/loop-hold.ts into the exporters and print the longest hold of their event loop in the steady window (its 1 ms interval costs a little CPU). */
+  loopHold: boolean;
   /** Scrape as Prometheus does (it asks for OpenMetrics first) instead of for the text format, as curl does. */
   openMetrics: boolean;
   /** Node.js flags for the exporters: by default those of the CLI's first line, as the npm command and the image run it. */
@@ -40,7 +42,7 @@ export interface FleetOptions {
 }
 
 export function parseFleetArgs(argv: string[]): FleetOptions {
-  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, scrapeSeconds: 0, packageSeries: false, openMetrics: false, ...cliLaunch(resolve(__dirname, "..", "..")) };
+  const opts: FleetOptions = { workspaces: 1000, shards: 1, intervalSeconds: 30, wrkSeconds: 10, minutes: 0, scrapeSeconds: 0, loopHold: false, packageSeries: false, openMetrics: false, ...cliLaunch(resolve(__dirname, "..", "..")) };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i]!.indexOf("=");
     const [flag, inline] = eq > 0 ? [argv[i]!.slice(0, eq), argv[i]!.slice(eq + 1)] : [argv[i]!, undefined];
@@ -54,6 +56,7 @@ export function parseFleetArgs(argv: string[]): FleetOptions {
       case "--scrape-seconds": opts.scrapeSeconds = value(); break;
       case "--package-series": opts.packageSeries = true; break;
       case "--openmetrics": opts.openMetrics = true; break;
+      case "--loop-hold": opts.loopHold = true; break;
       case "--node-flags": opts.nodeFlags = (inline ?? argv[++i] ?? "").split(" ").filter(Boolean); break;
       case "--node-env": opts.nodeEnv = envOf((inline ?? argv[++i] ?? "").split(" ").filter(Boolean)); break;
       default: throw new Error(`fleet: unknown flag ${argv[i]}`);
@@ -214,7 +217,8 @@ async function startExporter(dir: string, shard: number, opts: FleetOptions, sim
     ].join("\n"),
   );
   const port = await freePort();
-  const args = [...opts.nodeFlags, join(DIST, "cli.js"), `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"];
+  const probe = opts.loopHold ? ["-r", join(BENCH, "loop-hold.js")] : [];
+  const args = [...opts.nodeFlags, ...probe, join(DIST, "cli.js"), `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"];
   if (opts.shards > 1) args.push(`--shard=${shard}`, `--total-shards=${opts.shards}`);
   const proc = await start(process.execPath, args, () => true, `exporter ${shard}`, opts.nodeEnv);
   const url = `http://127.0.0.1:${port}`;
@@ -237,6 +241,8 @@ interface ShardFigures {
   rssMiB: number;
   heapMiB: number;
   metricsMiB: number;
+  /** The longest the event loop was held in the window (--loop-hold). */
+  loopHoldMs?: number;
 }
 
 interface WrkResult {
@@ -279,6 +285,11 @@ async function nginx(dir: string): Promise<{ url: string; stop(): Promise<void> 
   }
   await proc.stop();
   return undefined;
+}
+
+/** The longest hold of each second so far that the exporter's preloaded probe (bench/loop-hold.ts) reported. */
+function loopHolds(e: Exporter): number[] {
+  return [...e.output().matchAll(/^bench-loop-hold-ms ([\d.]+)$/gm)].map((m) => Number(m[1]));
 }
 
 function slopeMiBPerHour(points: Array<[number, number]>): number {
@@ -341,6 +352,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
     // A steady window of one interval: API requests per workspace per poll, CPU per request, memory.
     await fetch(`${simUrl}/-/sim/counts/reset`, { method: "POST" });
     const cpuBefore = exporters.map((e) => cpuTimes(e.pid));
+    const holdsBefore = exporters.map((e) => loopHolds(e).length);
     const windowStart = Date.now();
     const rssPeak = exporters.map(() => 0);
     let nextScrape = opts.scrapeSeconds > 0 ? windowStart : Infinity;
@@ -373,6 +385,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
         rssMiB: rssPeak[i]!,
         heapMiB: gauge(text, "nodejs_heap_size_used_bytes") / 2 ** 20,
         metricsMiB: text.length / 2 ** 20,
+        loopHoldMs: opts.loopHold ? Math.max(...loopHolds(e).slice(holdsBefore[i])) : undefined,
       });
     }
     // The reference runs after the window, the exporters polling meanwhile (as they do under wrk).
@@ -390,6 +403,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
         "peak RSS (MiB)": fixed(f.rssMiB, 1),
         "heap used (MiB)": fixed(f.heapMiB, 1),
         "/metrics (MiB)": fixed(f.metricsMiB, 2),
+        ...(f.loopHoldMs !== undefined && { "longest loop hold (ms)": fixed(f.loopHoldMs, 1) }),
       })),
     );
     console.log(`Reference, bare client (bench/bare-client.ts: the same five signed POSTs per workspace at the same pace for shard 0's ${figures[0]!.workspaces.size} workspaces, JSON.parse only): ${fixed(bareMs, 3)} ms CPU per API request`);
