@@ -214,7 +214,11 @@ describe("the scrape cache", () => {
       process: { render: async () => "" },
     });
     let running = true;
-    const tick = () => running && (between += 1, setImmediate(tick));
+    const tick = () => {
+      if (!running) return;
+      between += 1;
+      setImmediate(tick);
+    };
     setImmediate(tick);
     await cache.bytes("text", "gzip");
     running = false;
