@@ -15,7 +15,7 @@ import { pollWorkspace } from "./polling/poller";
 import { ResetReason, WorkspaceKey, WorkspaceState, accountPoll, limitPendingSeries, pollFailed } from "./polling/state";
 import { workspaceKey } from "./config/workspace-key";
 import { ApiMetrics, ExporterInfo, ageChunks, polledChunks } from "./metrics/families";
-import { Body, Encoding, ScrapeCache } from "./metrics/scrape-cache";
+import { Body, Encoding, Load, ScrapeCache } from "./metrics/scrape-cache";
 import { WorkspaceText } from "./metrics/workspace-text";
 import type { BodyPiece } from "./metrics/piece";
 import type { ExpositionFormat } from "./metrics/exposition";
@@ -101,7 +101,7 @@ export class Exporter {
    * What a scrape of /metrics in `format` gets now, from memory (see ScrapeCache.body): nothing
    * is built until its bytes are asked for. `tail`: the last lines of a body built now, already in `format`.
    */
-  metricsBody(format: ExpositionFormat, encoding: Encoding, load?: { busy?: boolean }, tail?: (format: ExpositionFormat) => string): Body {
+  metricsBody(format: ExpositionFormat, encoding: Encoding, load?: Load, tail?: (format: ExpositionFormat) => string): Body {
     return this.cache.body(format, encoding, load, tail);
   }
 
@@ -132,7 +132,7 @@ export class Exporter {
   /** A reload was asked for but the config was not valid: the old one keeps running. */
   reloadFailed(): void {
     this.reload = { ...this.reload, successful: false };
-    this.cache.invalidate();
+    this.cache.invalidate({ atOnce: true });
   }
 
   workspaceStates(): WorkspaceState[] {
@@ -240,7 +240,8 @@ export class Exporter {
       return key && { workspace: key.name, labels: key.labels };
     });
     this.scheduler.set([...this.pollJobs(), ...this.discoveryJobs()]);
-    this.cache.invalidate();
+    // A reload or a change of workspaces shows in the very next scrape, however busy /metrics is.
+    this.cache.invalidate({ atOnce: true });
   }
 
   private pollJobs(): Job[] {

@@ -46,7 +46,9 @@ export class ScrapeMetrics {
         // Codes are three ASCII digits: a plain comparison, not localeCompare, whose ICU collator costs ~3 MB resident.
         samples: [...this.byCode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([code, value]) => ({ labels: [["code", code]], value })),
       },
-      { name: F.scrapesInFlight, type: "gauge", help: "Scrapes of the metrics path being served.", samples: [{ labels: [], value: this.inFlight }] },
+      // A body may be built between scrapes, for the next one (docs/performance.md), and is only
+      // ever read by a scrape in flight: that one counts, as in promhttp's gauge.
+      { name: F.scrapesInFlight, type: "gauge", help: "Scrapes of the metrics path being served.", samples: [{ labels: [], value: Math.max(1, this.inFlight) }] },
     ];
     const web = this.webConfig?.();
     if (web) {

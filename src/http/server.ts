@@ -1,16 +1,17 @@
 /** The exporter's HTTP face: metrics, landing page, health, readiness and reload. */
 import Koa from "koa";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import type { Server as NetServer } from "node:net";
 import type { Logger } from "pino";
 import { ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../metrics/exposition";
-import type { Encoding, ScrapeCache } from "../metrics/scrape-cache";
+import type { Encoding, Load, ScrapeCache } from "../metrics/scrape-cache";
 import type { ScrapeMetrics } from "./self-metrics";
 
 export interface ServerDeps {
   telemetryPath: string;
   /** What a scrape of /metrics gets now (ScrapeCache.body): built at most once per second and per change. */
-  metrics: (format: ExpositionFormat, encoding: Encoding, load: { busy: boolean }) => ReturnType<ScrapeCache["body"]>;
+  metrics: (format: ExpositionFormat, encoding: Encoding, load: Load) => ReturnType<ScrapeCache["body"]>;
   landingPage: () => string;
   ready: () => boolean;
   /** Re-reads the config; resolves with the reason when the new one was rejected. */
@@ -76,7 +77,7 @@ export function createApp(deps: ServerDeps): Koa {
       const format: ExpositionFormat = ctx.accepts(TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE) === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
       scrapesInFlight++;
       ctx.res.once("close", () => scrapesInFlight--);
-      const body = deps.metrics(format, encoding, { busy: scrapesInFlight > 1 });
+      const body = deps.metrics(format, encoding, { busy: scrapesInFlight > 1, client: connectionOf(ctx.req) });
       ctx.status = 200;
       ctx.set("Content-Type", format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
       ctx.vary("Accept");
@@ -93,7 +94,8 @@ export function createApp(deps: ServerDeps): Koa {
         if (built) ctx.length = built.length;
         return;
       }
-      ctx.body = built ?? (await body.bytes(encoding));
+      // Always through bytes(): a body served in a newer one's stead starts that one's build.
+      ctx.body = await body.bytes(encoding);
       return;
     }
     switch (ctx.path) {
@@ -136,6 +138,11 @@ const ROUTES: Record<string, string[]> = { "/": READ, "/-/healthy": READ, "/-/re
 /** The methods a path answers to; undefined for a path that does not exist. */
 function allowedMethods(path: string, telemetryPath: string): string[] | undefined {
   return path === telemetryPath ? READ : Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+}
+
+/** One HTTP/2 session carries many streams (each with its own socket proxy); HTTP/1.1 has its socket. */
+function connectionOf(req: IncomingMessage | Http2ServerRequest): object {
+  return "stream" in req ? req.stream.session ?? req.stream : req.socket;
 }
 
 export interface ListenAddress {

@@ -10,6 +10,15 @@ import { ProcessMetrics } from "./process-metrics";
 export type Variant = ExpositionFormat;
 export type Encoding = "identity" | "gzip";
 
+/** Who else is scraping: `busy`, other scrapes are in flight; `client`, the connection asking (any object that is the same for one connection). */
+export interface Load {
+  busy?: boolean;
+  client?: object;
+}
+
+/** A scrape from another connection this recently makes /metrics busy: a server sends a body in well under this. */
+const RECENT_MS = 1_000;
+
 /** The exposition at `nowMs` (a whole second), in text-format pieces; other formats are converted piece by piece. */
 export type Render = (variant: Variant, nowMs: number) => Iterable<BodyPiece>;
 
@@ -40,14 +49,27 @@ export class Body {
   private text?: Promise<Buffer>;
   private gzip?: Promise<Buffer>;
   private readonly done: Partial<Record<Encoding, Buffer>> = {};
+  /** A newer body served this one in its stead: sending these bytes starts building that one. */
+  private successor?: () => void;
+
+  /** `<second>.<generation>`: which second and which version of the data. */
+  readonly key: string;
 
   constructor(
     readonly variant: Variant,
-    /** `<second>.<generation>`: which second and which version of the data. */
-    readonly key: string,
+    readonly second: number,
+    /** The version of the data (ScrapeCache.invalidate counts them). */
+    readonly generation: number,
     private readonly build: () => Promise<Piece[]>,
     private readonly onBuilt: (body: Body) => void = () => {},
-  ) {}
+  ) {
+    this.key = `${second}.${generation}`;
+  }
+
+  /** Made after `other`: a later second, or the same second and later data. */
+  newerThan(other: Body): boolean {
+    return this.second > other.second || (this.second === other.second && this.generation > other.generation);
+  }
 
   /** A strong validator for this body in this encoding; costs no build. */
   etag(encoding: Encoding): string {
@@ -65,10 +87,22 @@ export class Body {
   }
 
   bytes(encoding: Encoding): Promise<Buffer> {
+    const successor = this.successor;
+    this.successor = undefined;
+    successor?.();
     // Built once for both encodings; each encoding's bytes only when first asked for.
     const blocks = (this.blocks ??= this.build());
     if (encoding === "identity") return (this.text ??= this.keep("identity", blocks.then((b) => BlockStore.text(b))));
     return (this.gzip ??= this.keep("gzip", blocks.then((b) => BlockStore.gzip(b))));
+  }
+
+  /**
+   * Serve this built body in place of a newer one, whose build (`start`) begins when these
+   * bytes are sent: a HEAD or a conditional request answered from the ETag costs no build.
+   */
+  standIn(start: () => void): this {
+    this.successor = start;
+    return this;
   }
 
   private keep(encoding: Encoding, bytes: Promise<Buffer>): Promise<Buffer> {
@@ -84,12 +118,16 @@ export class Body {
  * Serves /metrics from memory. A body is keyed by the second and by the data's generation
  * (a poll, reload or removal calls `invalidate`); within one key every scrape gets the
  * same bytes. Builds run one at a time; a scrape arriving while one runs gets the last
- * complete body (at most one build old) instead of waiting, unless there is none yet.
+ * complete body (at most one build old) instead of waiting, unless there is none yet. So
+ * does a scrape that would start a build while others are in flight: under load no scrape
+ * waits for a build, and a lone scraper still gets data of this second.
  */
 export class ScrapeCache {
   /** Bodies built, for tests and the benchmark. */
   builds = 0;
   private generation = 0;
+  /** The first generation every scrape must see at once (a reload or a change of workspaces made it). */
+  private mustShow = 0;
   private readonly current = new Map<Variant, Body>();
   private readonly complete = new Map<Variant, Body>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -101,39 +139,54 @@ export class ScrapeCache {
   private openMetrics: Array<{ piece: BodyPiece; converted: BodyPiece }> = [];
   /** Process metrics are read once per second, however many builds that second has. */
   private processRead?: { second: number; text: Promise<string> };
+  /** The build a stand-in's scrape started last (see `standIn`). */
+  private background: Promise<unknown> = Promise.resolve();
+  /** The last scrape that said which connection it came from. */
+  private lastScrape?: { client: object; ms: number };
 
   constructor(private readonly options: ScrapeCacheOptions) {
     this.process = options.process ?? new ProcessMetrics();
     this.sliceMs = options.sliceMs ?? SLICE_MS;
   }
 
-  /** The data changed: the next scrape gets a new body. */
-  invalidate(): void {
+  /**
+   * The data changed: the next scrape gets a new body. `atOnce` (a reload, workspaces added or
+   * removed): no scrape from then on gets an older body, however busy /metrics is; after a poll
+   * a busy /metrics may serve the body before it for a second.
+   */
+  invalidate(options: { atOnce?: boolean } = {}): void {
     this.generation += 1;
+    if (options.atOnce) this.mustShow = this.generation;
   }
 
   /**
    * The body a scrape of this variant and encoding is to get now. Cheap (no build): its
    * ETag answers a conditional request, and its bytes are built when first asked for.
-   * `busy`: other scrapes are in flight.
+   * Busy: other scrapes are in flight, or another connection scraped less than a second ago (a
+   * body is handed to the kernel at once, so under 64 connections few are in flight at a time).
    */
-  body(variant: Variant, encoding: Encoding, load: { busy?: boolean } = {}, tail?: Tail): Body {
-    const second = Math.floor(this.options.clock.now() / 1000);
-    const key = `${second}.${this.generation}`;
+  body(variant: Variant, encoding: Encoding, load: Load = {}, tail?: Tail): Body {
+    const nowMs = this.options.clock.now();
+    const busy = load.busy === true || this.otherClientRecently(load.client, nowMs);
+    const second = Math.floor(nowMs / 1000);
     let body = this.current.get(variant);
     // While other scrapes are being answered, polls since this second's body was started do
     // not start another: a busy /metrics gets at most one body per second (data at most a
     // second old), and a lone scraper still sees every poll at once. Starting one per poll
     // would make a scrape wait for each build.
-    const keep = load.busy && body?.key.startsWith(`${second}.`) && body.started(encoding);
-    if (!body || (!keep && body.key !== key)) {
-      body = new Body(variant, key, () => this.serialized(() => this.build(variant, second * 1000, tail)), (b) => this.keepComplete(b));
+    const keep = busy && body?.second === second && body.started(encoding) && this.mayServe(body);
+    if (!body || (!keep && (body.second !== second || body.generation !== this.generation))) {
+      body = new Body(variant, second, this.generation, () => this.serialized(() => this.build(variant, second * 1000, tail)), (b) => this.keepComplete(b));
       this.current.set(variant, body);
     }
     if (body.peek(encoding)) return body;
-    // Someone is building the current body already: serve the last one that is complete.
     const last = this.complete.get(variant);
-    return body.started(encoding) && last?.peek(encoding) ? last : body;
+    if (!last?.peek(encoding) || !this.mayServe(last)) return body;
+    // Someone is building the current body already: serve the last one that is complete.
+    if (body.started(encoding)) return last;
+    // Other scrapes are being answered: one waiting for a build would wait while they all
+    // run, up to seconds at 64 connections; it gets the last body, and starts the new one.
+    return busy ? last.standIn(() => this.startIfCurrent(body, encoding)) : body;
   }
 
   /** The bytes of what `body` says a scrape gets now (building them if need be). */
@@ -141,10 +194,34 @@ export class ScrapeCache {
     return this.body(variant, encoding, {}, tail).bytes(encoding);
   }
 
+  /** Whether `body` shows every change that must be seen at once. */
+  private mayServe(body: Body): boolean {
+    return body.generation >= this.mustShow;
+  }
+
+  /** Whether a connection other than `client` scraped within RECENT_MS; remembers this scrape. */
+  private otherClientRecently(client: object | undefined, nowMs: number): boolean {
+    if (client === undefined) return false;
+    const last = this.lastScrape;
+    this.lastScrape = { client, ms: nowMs };
+    return last !== undefined && last.client !== client && nowMs - last.ms < RECENT_MS;
+  }
+
+  /** A body superseded (by a poll or the next second) before it was sent is not built. */
+  private startIfCurrent(body: Body, encoding: Encoding): void {
+    // The failure, if any, reaches the scrape that asks for these bytes next.
+    if (this.current.get(body.variant) === body) this.background = body.bytes(encoding).catch(() => undefined);
+  }
+
+  /** Resolves once the build a stand-in's scrape started is done; for tests. */
+  async backgroundBuild(): Promise<void> {
+    await this.background;
+  }
+
   private keepComplete(body: Body): void {
     const kept = this.complete.get(body.variant);
-    // Keys grow with time and generation; an older body finishing late must not replace a newer one.
-    if (!kept || newer(body.key, kept.key)) this.complete.set(body.variant, body);
+    // An older body finishing late must not replace a newer one.
+    if (!kept || body.newerThan(kept)) this.complete.set(body.variant, body);
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
@@ -195,10 +272,4 @@ export class ScrapeCache {
  */
 function openMetricsOf(piece: BodyPiece): BodyPiece {
   return typeof piece === "string" ? toOpenMetrics(piece) : piece;
-}
-
-function newer(a: string, b: string): boolean {
-  const [as, ag] = a.split(".").map(Number) as [number, number];
-  const [bs, bg] = b.split(".").map(Number) as [number, number];
-  return as > bs || (as === bs && ag > bg);
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import pino from "pino";
 import { close, createApp, listenOn } from "../../src/http/server";
@@ -13,9 +13,9 @@ interface Answer {
   body: Buffer;
 }
 
-function send(url: string, method: string, headers: Record<string, string> = {}): Promise<Answer> {
+function send(url: string, method: string, headers: Record<string, string> = {}, agent?: Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (r) => {
+    const req = request(url, { method, headers, agent }, (r) => {
       const chunks: Buffer[] = [];
       r.on("data", (c: Buffer) => chunks.push(c));
       r.on("end", () => resolve({ status: r.statusCode!, headers: r.headers, body: Buffer.concat(chunks) }));
@@ -102,5 +102,52 @@ describe("/metrics over HTTP from the scrape cache", () => {
     expect(gz.headers.etag).not.toBe(plain.headers.etag);
     expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
     expect(cache.builds).toBe(1);
+  });
+
+  describe("scraped from two connections", () => {
+    const start = Date.UTC(2026, 10, 29, 12, 0, 0, 250);
+    // One socket each, kept alive: two scrapers, as an HA pair of Prometheus servers.
+    const a = new Agent({ keepAlive: true, maxSockets: 1 });
+    const b = new Agent({ keepAlive: true, maxSockets: 1 });
+    const now = (answer: Answer) => Number(/^test_now_seconds (\S+)$/m.exec(answer.body.toString())![1]);
+
+    beforeEach(() => {
+      clock.t = start;
+    });
+    afterAll(() => {
+      a.destroy();
+      b.destroy();
+    });
+
+    it("gives the first scrape of a second the last body when another connection scraped under a second ago, and builds the new one meanwhile", async () => {
+      expect(now(await send(url, "GET", {}, a))).toBe(start / 1000 - 0.25);
+      clock.advance(900);
+      const standIn = await send(url, "GET", {}, b);
+      expect(now(standIn)).toBe(start / 1000 - 0.25);
+      await cache.backgroundBuild();
+      expect(cache.builds).toBe(2);
+      expect(now(await send(url, "GET", {}, b))).toBe(start / 1000 + 0.75);
+      expect(cache.builds).toBe(2);
+    });
+
+    it("makes a lone connection's scrape wait for the new second's body", async () => {
+      expect(now(await send(url, "GET", {}, a))).toBe(start / 1000 - 0.25);
+      clock.advance(900);
+      expect(now(await send(url, "GET", {}, a))).toBe(start / 1000 + 0.75);
+    });
+
+    it("makes a scrape wait when the other connection's was a second ago or more", async () => {
+      await send(url, "GET", {}, a);
+      clock.advance(1_000);
+      expect(now(await send(url, "GET", {}, b))).toBe(start / 1000 + 0.75);
+    });
+
+    it("shows a connection a poll between two of its own back-to-back scrapes, though another connection scraped just before", async () => {
+      await send(url, "GET", {}, b);
+      const before = await send(url, "GET", {}, a);
+      cache.invalidate();
+      const after = await send(url, "GET", {}, a);
+      expect(after.headers.etag).not.toBe(before.headers.etag);
+    });
   });
 });

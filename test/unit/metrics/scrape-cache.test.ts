@@ -123,10 +123,70 @@ describe("the scrape cache", () => {
     cache.invalidate();
     expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(lone);
     clock.advance(1_000);
-    const nextSecond = cache.body("text", "gzip", { busy: true });
+    // Alone, a scrape of the next second waits for that second's body.
+    const nextSecond = cache.body("text", "gzip");
     expect(nextSecond.peek("gzip")).toBeUndefined();
     expect(await nextSecond.bytes("gzip")).not.toBe(lone);
     expect(renders).toHaveLength(3);
+  });
+
+  it("never makes a scrape wait for a build while others are in flight: the first of a second gets the last body and starts the new one", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { clock, cache, renders } = setup(states);
+    const first = await cache.bytes("text", "gzip");
+    clock.advance(1_000);
+    const standIn = cache.body("text", "gzip", { busy: true });
+    expect(standIn.peek("gzip")).toBe(first);
+    expect(renders).toHaveLength(1);
+    expect(await standIn.bytes("gzip")).toBe(first);
+    expect(renders).toHaveLength(2);
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    await cache.backgroundBuild();
+    const next = cache.body("text", "gzip", { busy: true }).peek("gzip");
+    const age = (gz: Buffer) => family(gunzipSync(gz).toString(), "dataarts_release_package_pending_review_age_seconds")[0]!.value;
+    expect(age(first)).toBe(59.75);
+    expect(age(next!)).toBe(60.75);
+    expect(renders).toHaveLength(2);
+  });
+
+  it("starts no build for a scrape that only reads the stand-in's ETag (HEAD, If-None-Match)", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { clock, cache } = setup(states);
+    const first = await cache.bytes("text", "gzip");
+    clock.advance(1_000);
+    const standIn = cache.body("text", "gzip", { busy: true });
+    expect(standIn.etag("gzip")).toBe(`"text-${Math.floor(START / 1000)}.0-gz"`);
+    expect(standIn.peek("gzip")).toBe(first);
+    await cache.backgroundBuild();
+    expect(cache.builds).toBe(1);
+    // The control: sending the stand-in's bytes does start one.
+    await standIn.bytes("gzip");
+    await cache.backgroundBuild();
+    expect(cache.builds).toBe(2);
+  });
+
+  it("shows a reload or a change of workspaces to the very next scrape, however busy", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { clock, cache, renders } = setup(states);
+    const first = await cache.bytes("text", "gzip");
+    cache.invalidate({ atOnce: true });
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBeUndefined();
+    const reloaded = await cache.body("text", "gzip", { busy: true }).bytes("gzip");
+    expect(reloaded).not.toBe(first);
+    // Next second, a poll: the busy scrape gets the reloaded body, which shows the reload.
+    clock.advance(1_000);
+    cache.invalidate();
+    const standIn = cache.body("text", "gzip", { busy: true });
+    expect(standIn.peek("gzip")).toBe(reloaded);
+    await standIn.bytes("gzip"); // starts this second's body
+    // Then a reload while this second's body is being built: neither that one nor the last is served.
+    cache.invalidate({ atOnce: true });
+    const after = cache.body("text", "gzip", { busy: true });
+    expect(after.peek("gzip")).toBeUndefined();
+    expect(after.generation).toBe(3);
+    expect(await after.bytes("gzip")).not.toBe(reloaded);
+    expect(renders).toHaveLength(4);
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(await after.bytes("gzip"));
   });
 
   it("starts at most one body per second while busy, even when polls land while it is being built", async () => {
@@ -134,15 +194,14 @@ describe("the scrape cache", () => {
     const { clock, cache, renders } = setup(states);
     const first = await cache.bytes("text", "gzip");
     clock.advance(1_000);
-    const building = cache.body("text", "gzip", { busy: true });
-    const pending = building.bytes("gzip");
+    await cache.body("text", "gzip", { busy: true }).bytes("gzip"); // starts this second's body
     cache.invalidate(); // a poll finishes while this second's body is being built
-    const meanwhile = cache.body("text", "gzip", { busy: true });
-    expect(meanwhile.peek("gzip")).toBe(first);
+    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
     cache.invalidate();
     expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
-    const built = await pending;
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(built);
+    await cache.backgroundBuild();
+    const built = cache.body("text", "gzip", { busy: true }).peek("gzip");
+    expect(built).not.toBe(first);
     expect(renders).toHaveLength(2);
     // Alone again, a scrape sees both polls at once.
     expect(await cache.body("text", "gzip").bytes("gzip")).not.toBe(built);
