@@ -159,9 +159,11 @@ describe("the flow of delivery through a real Prometheus, across an exporter res
   });
 
   it(`fires ${CHANGE_FAILURE_ALERT} (8 of 15 releases failed) and Alertmanager has it with the workspace`, async () => {
-    const alerts = await within(`Alertmanager to receive ${CHANGE_FAILURE_ALERT}`, 30_000, async () => {
+    // 6 of 12 before the restart is over the threshold too: the alert may fire with 50 % while the
+    // exporter is down, and Alertmanager gets the final rate when Prometheus sends it again.
+    const alerts = await within(`Alertmanager to have ${CHANGE_FAILURE_ALERT} at 8 of 15`, 30_000, async () => {
       const a = await alertmanagerAlerts(alertmanager, CHANGE_FAILURE_ALERT);
-      return a.length > 0 ? a : undefined;
+      return a.length > 0 && a.every((alert) => alert.annotations?.description?.includes("53.33%")) ? a : undefined;
     });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.labels).toMatchObject({ alertname: CHANGE_FAILURE_ALERT, job: JOB, project_id: PROJECT, workspace: WS.name, severity: "warning" });

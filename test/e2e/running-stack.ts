@@ -126,6 +126,8 @@ export async function startStack(daemons: Daemons, options: StackOptions): Promi
       `--config.file=${prometheusConfig.configFile}`,
       `--storage.tsdb.path=${join(dir, "prometheus")}`,
       `--web.listen-address=127.0.0.1:${promPort}`,
+      // A firing alert's annotations reach Alertmanager again within a second, not a minute.
+      "--rules.alert.resend-delay=1s",
     ]),
   );
   const alertmanager = `http://127.0.0.1:${amPort}`;
