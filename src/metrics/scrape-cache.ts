@@ -119,8 +119,9 @@ export class Body {
  * (a poll, reload or removal calls `invalidate`); within one key every scrape gets the
  * same bytes. Builds run one at a time; a scrape arriving while one runs gets the last
  * complete body (at most one build old) instead of waiting, unless there is none yet. So
- * does a scrape that would start a build while others are in flight: under load no scrape
- * waits for a build, and a lone scraper still gets data of this second.
+ * does a scrape that would start a build while /metrics is busy (see `body`): under load no
+ * scrape waits for a build, and a lone scraper still gets data of this second. No body older
+ * than a change made `atOnce` (a reload, workspaces added or removed) is served.
  */
 export class ScrapeCache {
   /** Bodies built, for tests and the benchmark. */
@@ -184,8 +185,8 @@ export class ScrapeCache {
     if (!last?.peek(encoding) || !this.mayServe(last)) return body;
     // Someone is building the current body already: serve the last one that is complete.
     if (body.started(encoding)) return last;
-    // Other scrapes are being answered: one waiting for a build would wait while they all
-    // run, up to seconds at 64 connections; it gets the last body, and starts the new one.
+    // Busy: a scrape waiting for a build would wait while every other scrape is answered, up
+    // to seconds at 64 connections; it gets the last body, and sending it starts the new one.
     return busy ? last.standIn(() => this.startIfCurrent(body, encoding)) : body;
   }
 
