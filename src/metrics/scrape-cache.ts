@@ -16,7 +16,7 @@ export interface Load {
   client?: object;
 }
 
-/** A scrape from another connection this recently makes /metrics busy: a server sends a body in well under this. */
+/** A scrape from another connection this recently makes /metrics busy: a body lives a second, so the two scrapers share one. */
 const RECENT_MS = 1_000;
 
 /** The exposition at `nowMs` (a whole second), in text-format pieces; other formats are converted piece by piece. */
