@@ -113,6 +113,34 @@ describe("the exporter wired in process", () => {
     exporter.stop();
   });
 
+  it("lets a busy scrape have the last body after a discovery refresh that found the same workspaces, and not after one that found others", async () => {
+    const timers = new ManualTimers();
+    const logs: string[] = [];
+    const exporter = exporterFor(config(sim, { discover: { instanceId: "instance-1", refreshMs: 600_000, intervalMs: 60_000 } }), timers, undefined, logs);
+    exporter.start();
+    timers.fireAll(); // discovery
+    await eventually(async () => exporter.workspaceStates().length === 6, "discovery");
+    const refreshes = () => logs.filter((l) => l.includes("workspaces discovered")).length;
+    const refresh = async (count: number) => {
+      const due = timers.pending().filter((t) => t.ms === 600_000);
+      timers.planned = timers.planned.filter((t) => !due.includes(t));
+      due.forEach((t) => t.fn());
+      await eventually(async () => refreshes() === count, `discovery ${count}`);
+    };
+    const busyScrape = async () => (await exporter.metricsBody("text", "identity", { busy: true }).bytes("identity")).toString();
+    const discoveryRequests = (text: string) => family(text, F.apiRequests).filter((s) => s.labels.workspace_id === "").reduce((n, s) => n + s.value, 0);
+    const first = await scrapeText(exporter);
+    await refresh(2);
+    // The clock stands still: same second, and only the refresh's request is new.
+    expect(await busyScrape()).toBe(first);
+    expect(discoveryRequests(await scrapeText(exporter))).toBe(discoveryRequests(first) + 1);
+    sim.control.removeWorkspace(PROJECT, ids[5]!);
+    await refresh(3);
+    expect(first).toContain(ids[5]);
+    expect(await busyScrape()).not.toContain(ids[5]);
+    exporter.stop();
+  });
+
   it("polls only its own shard's workspaces, and the shards together poll each workspace once", async () => {
     const seen: string[] = [];
     for (const ordinal of [0, 1, 2]) {
