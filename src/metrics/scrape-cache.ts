@@ -118,7 +118,8 @@ export class Body {
  * Serves /metrics from memory. A body is keyed by the second and by the data's generation
  * (a poll, reload or removal calls `invalidate`); within one key every scrape gets the
  * same bytes. Builds run one at a time; a scrape arriving while one runs gets the last
- * complete body (at most one build old) instead of waiting, unless there is none yet. So
+ * complete body (at most one build old) instead of waiting, or, when there is none yet,
+ * waits for the one running rather than queueing its own behind it. So
  * does a scrape that would start a build while /metrics is busy (see `body`): under load no
  * scrape waits for a build, and a lone scraper still gets data of this second. No body older
  * than a change made `atOnce` (a reload, workspaces added or removed) is served.
@@ -131,6 +132,8 @@ export class ScrapeCache {
   private mustShow = 0;
   private readonly current = new Map<Variant, Body>();
   private readonly complete = new Map<Variant, Body>();
+  /** The body whose build started last, until that build is done. */
+  private readonly building = new Map<Variant, Body>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly process: Pick<ProcessMetrics, "render">;
   private readonly sliceMs: number;
@@ -177,12 +180,14 @@ export class ScrapeCache {
     // would make a scrape wait for each build.
     const keep = busy && body?.second === second && body.started(encoding) && this.mayServe(body);
     if (!body || (!keep && (body.second !== second || body.generation !== this.generation))) {
-      body = new Body(variant, second, this.generation, () => this.serialized(() => this.build(variant, second * 1000, tail)), (b) => this.keepComplete(b));
+      const made: Body = new Body(variant, second, this.generation, () => this.startBuild(made, tail), (b) => this.keepComplete(b));
+      body = made;
       this.current.set(variant, body);
     }
     if (body.peek(encoding)) return body;
     const last = this.complete.get(variant);
-    if (!last?.peek(encoding) || !this.mayServe(last)) return body;
+    // None complete yet (the start): join the build running rather than queue one behind it.
+    if (!last?.peek(encoding) || !this.mayServe(last)) return this.runningBesides(body) ?? body;
     // Someone is building the current body already: serve the last one that is complete.
     if (body.started(encoding)) return last;
     // Busy: a scrape waiting for a build would wait while every other scrape is answered, up
@@ -206,6 +211,22 @@ export class ScrapeCache {
     const last = this.lastScrape;
     this.lastScrape = { client, ms: nowMs };
     return last !== undefined && last.client !== client && nowMs - last.ms < RECENT_MS;
+  }
+
+  private startBuild(body: Body, tail?: Tail): Promise<Piece[]> {
+    this.building.set(body.variant, body);
+    const built = this.serialized(() => this.build(body.variant, body.second * 1000, tail));
+    const done = () => {
+      if (this.building.get(body.variant) === body) this.building.delete(body.variant);
+    };
+    built.then(done, done);
+    return built;
+  }
+
+  /** The body of `body`'s variant whose build started last and is not done, if it is not `body` and may be served. */
+  private runningBesides(body: Body): Body | undefined {
+    const running = this.building.get(body.variant);
+    return running && running !== body && this.mayServe(running) ? running : undefined;
   }
 
   /** A body superseded (by a poll or the next second) before it was sent is not built. */

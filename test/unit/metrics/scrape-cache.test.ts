@@ -110,6 +110,31 @@ describe("the scrape cache", () => {
     expect(renders).toHaveLength(2);
   });
 
+  it("lets a scrape of a later second join the first build at the start, instead of queueing its own behind it", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { clock, cache, renders } = setup(states);
+    const first = cache.bytes("text", "gzip");
+    clock.advance(1_000);
+    const joined = cache.bytes("text", "identity");
+    expect(gunzipSync(await first).equals(await joined)).toBe(true);
+    expect(renders).toEqual([Math.floor(START / 1000) * 1000]);
+    // Built, the first body is a second old: a lone scrape now waits for this second's.
+    const fresh = await text(cache);
+    expect(renders).toHaveLength(2);
+    expect(fresh).not.toBe((await joined).toString());
+  });
+
+  it("does not join a build older than a reload at the start", async () => {
+    const states = { current: [polled("w1", START - 60_000)] };
+    const { cache, renders } = setup(states);
+    const first = cache.bytes("text", "gzip");
+    cache.invalidate({ atOnce: true });
+    const reloaded = cache.body("text", "gzip", { busy: true });
+    expect(reloaded.generation).toBe(1);
+    await Promise.all([first, reloaded.bytes("gzip")]);
+    expect(renders).toHaveLength(2);
+  });
+
   it("builds at most one body per second while other scrapes are in flight, and a lone scrape still sees every poll", async () => {
     const states = { current: [polled("w1", START - 60_000)] };
     const { clock, cache, renders } = setup(states);
