@@ -118,10 +118,10 @@ export class Body {
  * Serves /metrics from memory. A body is keyed by the second and by the data's generation
  * (a poll, reload or removal calls `invalidate`); within one key every scrape gets the
  * same bytes. Builds run one at a time; a scrape arriving while one runs gets the last
- * complete body (at most one build old) instead of waiting, or, when there is none yet,
- * waits for the one running rather than queueing its own behind it. So
- * does a scrape that would start a build while /metrics is busy (see `body`): under load no
- * scrape waits for a build, and a lone scraper still gets data of this second. No body older
+ * complete body (at most one build old) instead of waiting. So does a scrape that would start
+ * a build while /metrics is busy (see `body`): under load no scrape waits for a build, and a
+ * lone scraper still gets data of this second. At the start, with no body complete yet, a
+ * scrape waits for the build running rather than queueing its own behind it. No body older
  * than a change made `atOnce` (a reload, workspaces added or removed) is served.
  */
 export class ScrapeCache {
@@ -213,6 +213,7 @@ export class ScrapeCache {
     return last !== undefined && last.client !== client && nowMs - last.ms < RECENT_MS;
   }
 
+  /** Queues `body`'s build, remembered as the one running until it is done. */
   private startBuild(body: Body, tail?: Tail): Promise<Piece[]> {
     this.building.set(body.variant, body);
     const built = this.serialized(() => this.build(body.variant, body.second * 1000, tail));
