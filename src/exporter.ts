@@ -265,7 +265,8 @@ export class Exporter {
       if (this.projects.get(project.key) !== project) return;
       const discovered = new Map(found.map((w) => [w.id, w.name]));
       this.deps.logger.info({ project_id: project.config.projectId, instance_id: instanceId, workspaces: found.length }, "workspaces discovered");
-      if (sameEntries(project.discovered, discovered)) {
+      // Compared in order: the order of the list decides the order of the polled set.
+      if (isDeepStrictEqual([...project.discovered], [...discovered])) {
         // Only the request counts changed: a busy /metrics may serve the last body meanwhile.
         this.cache.invalidate();
         return;
@@ -357,15 +358,4 @@ export class Exporter {
 function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return new ApiError("invalid_response", `unexpected error while polling: ${(err as Error)?.message ?? String(err)}`);
-}
-
-/** The same entries in the same order (the order decides the polled set's order). */
-function sameEntries<K, V>(a: Map<K, V>, b: Map<K, V>): boolean {
-  if (a.size !== b.size) return false;
-  const other = b.entries();
-  for (const [key, value] of a) {
-    const [k, v] = other.next().value as [K, V];
-    if (k !== key || v !== value) return false;
-  }
-  return true;
 }
