@@ -20,18 +20,23 @@ export interface WebConfigState {
 /** Counts scrapes of the metrics path, like Go exporters' promhttp_metric_handler_requests_total and _in_flight. */
 export class ScrapeMetrics {
   private readonly byCode = new Map<string, number>(INITIAL_CODES.map((code) => [code, 0]));
-  private inFlight = 0;
+  private scrapesInFlight = 0;
 
   constructor(private readonly webConfig?: () => WebConfigState) {}
 
+  /** Scrapes begun and not yet ended. */
+  get inFlight(): number {
+    return this.scrapesInFlight;
+  }
+
   /** Call when a scrape starts; call the returned function with its status code when it ends. */
   begin(): (status: number) => void {
-    this.inFlight += 1;
+    this.scrapesInFlight += 1;
     let ended = false;
     return (status) => {
       if (ended) return;
       ended = true;
-      this.inFlight -= 1;
+      this.scrapesInFlight -= 1;
       const code = String(status);
       this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
     };
@@ -48,7 +53,7 @@ export class ScrapeMetrics {
       },
       // A body may be built between scrapes, for the next one (docs/performance.md), and is only
       // ever read by a scrape in flight: that one counts, as in promhttp's gauge.
-      { name: F.scrapesInFlight, type: "gauge", help: "Scrapes of the metrics path being served.", samples: [{ labels: [], value: Math.max(1, this.inFlight) }] },
+      { name: F.scrapesInFlight, type: "gauge", help: "Scrapes of the metrics path being served.", samples: [{ labels: [], value: Math.max(1, this.scrapesInFlight) }] },
     ];
     const web = this.webConfig?.();
     if (web) {

@@ -20,7 +20,8 @@ export interface ServerDeps {
   lifecycle?: boolean;
   /** Headers and basic auth from --web.config.file, before every route. */
   access?: Koa.Middleware;
-  scrapes?: ScrapeMetrics;
+  /** Counts scrapes of the metrics path; its in-flight count tells the scrape cache how busy /metrics is. */
+  scrapes: ScrapeMetrics;
   logger: Logger;
 }
 
@@ -40,22 +41,14 @@ export function createApp(deps: ServerDeps): Koa {
       ctx.body = "internal error\n";
     }
   });
-  if (deps.scrapes) {
-    const scrapes = deps.scrapes;
-    app.use(async (ctx, next) => {
-      if (ctx.path !== deps.telemetryPath) return next();
-      const end = scrapes.begin();
-      try {
-        await next();
-        end(ctx.status);
-      } catch (err) {
-        end(500);
-        throw err;
-      }
-    });
-  }
+  app.use(async (ctx, next) => {
+    if (ctx.path !== deps.telemetryPath) return next();
+    // Counted until the bytes are sent (or the client goes), with the code it got, refused ones too.
+    const end = deps.scrapes.begin();
+    ctx.res.once("close", () => end(ctx.res.statusCode));
+    return next();
+  });
   if (deps.access) app.use(deps.access);
-  let scrapesInFlight = 0;
   app.use(async (ctx) => {
     const allowed = allowedMethods(ctx.path, deps.telemetryPath);
     if (!allowed) {
@@ -75,9 +68,7 @@ export function createApp(deps: ServerDeps): Koa {
       const encoding: Encoding = ctx.acceptsEncodings("gzip", "identity") === "gzip" ? "gzip" : "identity";
       // Offers carry their versions: an Accept entry with a version matches only that version.
       const format: ExpositionFormat = ctx.accepts(TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE) === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
-      scrapesInFlight++;
-      ctx.res.once("close", () => scrapesInFlight--);
-      const body = deps.metrics(format, encoding, { busy: scrapesInFlight > 1, client: connectionOf(ctx.req) });
+      const body = deps.metrics(format, encoding, { inFlight: deps.scrapes.inFlight, client: connectionOf(ctx.req) });
       ctx.status = 200;
       ctx.set("Content-Type", format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
       ctx.vary("Accept");

@@ -10,9 +10,9 @@ import { ProcessMetrics } from "./process-metrics";
 export type Variant = ExpositionFormat;
 export type Encoding = "identity" | "gzip";
 
-/** Who else is scraping: `busy`, other scrapes are in flight; `client`, the connection asking (any object that is the same for one connection). */
+/** Who else is scraping: `inFlight`, scrapes of /metrics being served, this one included; `client`, the connection asking (any object that is the same for one connection). */
 export interface Load {
-  busy?: boolean;
+  inFlight?: number;
   client?: object;
 }
 
@@ -171,7 +171,7 @@ export class ScrapeCache {
    */
   body(variant: Variant, encoding: Encoding, load: Load = {}, tail?: Tail): Body {
     const nowMs = this.options.clock.now();
-    const busy = load.busy === true || this.otherClientRecently(load.client, nowMs);
+    const busy = (load.inFlight ?? 1) > 1 || this.otherClientRecently(load.client, nowMs);
     const second = Math.floor(nowMs / 1000);
     let body = this.current.get(variant);
     // While other scrapes are being answered, polls since this second's body was started do

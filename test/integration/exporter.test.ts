@@ -127,7 +127,7 @@ describe("the exporter wired in process", () => {
       due.forEach((t) => t.fn());
       await eventually(async () => refreshes() === count, `discovery ${count}`);
     };
-    const busyScrape = async () => (await exporter.metricsBody("text", "identity", { busy: true }).bytes("identity")).toString();
+    const busyScrape = async () => (await exporter.metricsBody("text", "identity", { inFlight: 2 }).bytes("identity")).toString();
     const discoveryRequests = (text: string) => family(text, F.apiRequests).filter((s) => s.labels.workspace_id === "").reduce((n, s) => n + s.value, 0);
     const first = await scrapeText(exporter);
     await refresh(2);

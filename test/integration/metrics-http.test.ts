@@ -1,10 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "node:http";
+import { connect, createServer as createHttp2Server, type ClientHttp2Session, type Http2Server } from "node:http2";
 import { gunzipSync } from "node:zlib";
 import pino from "pino";
+import { ScrapeMetrics } from "../../src/http/self-metrics";
 import { close, createApp, listenOn } from "../../src/http/server";
 import { ScrapeCache } from "../../src/metrics/scrape-cache";
+import { family } from "../helpers/promtool";
 import { FakeClock } from "../helpers/fake-clock";
 
 interface Answer {
@@ -30,6 +33,8 @@ describe("/metrics over HTTP from the scrape cache", () => {
   let url: string;
   let cache: ScrapeCache;
   let clock: FakeClock;
+  let scrapes: ScrapeMetrics;
+  let app: ReturnType<typeof createApp>;
 
   beforeEach(async () => {
     clock = new FakeClock();
@@ -40,12 +45,14 @@ describe("/metrics over HTTP from the scrape cache", () => {
       },
       process: { render: async () => "" },
     });
-    const app = createApp({
+    scrapes = new ScrapeMetrics();
+    app = createApp({
       telemetryPath: "/metrics",
       metrics: (format, encoding, load) => cache.body(format, encoding, load, (f) => (f === "openmetrics" ? "# EOF\n" : "")),
       landingPage: () => "",
       ready: () => true,
       reload: async () => ({ ok: true }),
+      scrapes,
       logger: pino({ level: "silent" }),
     });
     server = await listenOn(createServer(app.callback()), { host: "127.0.0.1", port: 0 });
@@ -148,6 +155,42 @@ describe("/metrics over HTTP from the scrape cache", () => {
       cache.invalidate();
       const after = await send(url, "GET", {}, a);
       expect(after.headers.etag).not.toBe(before.headers.etag);
+    });
+  });
+
+  describe("scraped over one HTTP/2 connection whose reader holds its bytes back", () => {
+    let h2: Http2Server;
+    let session: ClientHttp2Session;
+
+    beforeEach(async () => {
+      h2 = await listenOn(createHttp2Server(app.callback()), { host: "127.0.0.1", port: 0 });
+      // A window of 0 bytes: the server sends headers but no body, so each scrape stays in flight.
+      session = connect(`http://127.0.0.1:${(h2.address() as AddressInfo).port}`, { settings: { initialWindowSize: 0 } });
+    });
+    afterEach(async () => {
+      session.destroy();
+      await new Promise<void>((resolve) => h2.close(() => resolve()));
+    });
+
+    const etagOf = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const stream = session.request({ ":path": "/metrics" });
+        stream.on("response", (headers) => resolve(String(headers.etag)));
+        stream.on("error", reject);
+      });
+    const inFlight = () => family(scrapes.render(), "dataarts_exporter_scrapes_in_flight")[0]!.value;
+
+    it("counts a scrape in flight until its bytes are sent, and gives the next scrape the last body rather than a wait", async () => {
+      const first = await etagOf();
+      expect(inFlight()).toBe(1);
+      clock.advance(1_000);
+      cache.invalidate();
+      // The same connection: only the scrape still in flight makes /metrics busy.
+      const second = await etagOf();
+      expect(second).toBe(first);
+      expect(inFlight()).toBe(2);
+      await cache.backgroundBuild();
+      expect(cache.builds).toBe(2);
     });
   });
 });

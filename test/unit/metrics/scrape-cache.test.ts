@@ -129,7 +129,7 @@ describe("the scrape cache", () => {
     const { cache, renders } = setup(states);
     const first = cache.bytes("text", "gzip");
     cache.invalidate({ atOnce: true });
-    const reloaded = cache.body("text", "gzip", { busy: true });
+    const reloaded = cache.body("text", "gzip", { inFlight: 2 });
     expect(reloaded.generation).toBe(1);
     await Promise.all([first, reloaded.bytes("gzip")]);
     expect(renders).toHaveLength(2);
@@ -141,12 +141,12 @@ describe("the scrape cache", () => {
     const first = await cache.bytes("text", "gzip");
     states.current = [polled("w1", START - 30_000)];
     cache.invalidate();
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    expect(cache.body("text", "gzip", { inFlight: 2 }).peek("gzip")).toBe(first);
     expect(renders).toHaveLength(1);
     const lone = await cache.body("text", "gzip").bytes("gzip");
     expect(lone).not.toBe(first);
     cache.invalidate();
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(lone);
+    expect(cache.body("text", "gzip", { inFlight: 2 }).peek("gzip")).toBe(lone);
     clock.advance(1_000);
     // Alone, a scrape of the next second waits for that second's body.
     const nextSecond = cache.body("text", "gzip");
@@ -160,14 +160,14 @@ describe("the scrape cache", () => {
     const { clock, cache, renders } = setup(states);
     const first = await cache.bytes("text", "gzip");
     clock.advance(1_000);
-    const standIn = cache.body("text", "gzip", { busy: true });
+    const standIn = cache.body("text", "gzip", { inFlight: 2 });
     expect(standIn.peek("gzip")).toBe(first);
     expect(renders).toHaveLength(1);
     expect(await standIn.bytes("gzip")).toBe(first);
     expect(renders).toHaveLength(2);
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    expect(cache.body("text", "gzip", { inFlight: 2 }).peek("gzip")).toBe(first);
     await cache.backgroundBuild();
-    const next = cache.body("text", "gzip", { busy: true }).peek("gzip");
+    const next = cache.body("text", "gzip", { inFlight: 2 }).peek("gzip");
     const age = (gz: Buffer) => family(gunzipSync(gz).toString(), "dataarts_release_package_pending_review_age_seconds")[0]!.value;
     expect(age(first)).toBe(59.75);
     expect(age(next!)).toBe(60.75);
@@ -179,7 +179,7 @@ describe("the scrape cache", () => {
     const { clock, cache } = setup(states);
     const first = await cache.bytes("text", "gzip");
     clock.advance(1_000);
-    const standIn = cache.body("text", "gzip", { busy: true });
+    const standIn = cache.body("text", "gzip", { inFlight: 2 });
     expect(standIn.etag("gzip")).toBe(`"text-${Math.floor(START / 1000)}.0-gz"`);
     expect(standIn.peek("gzip")).toBe(first);
     await cache.backgroundBuild();
@@ -195,23 +195,23 @@ describe("the scrape cache", () => {
     const { clock, cache, renders } = setup(states);
     const first = await cache.bytes("text", "gzip");
     cache.invalidate({ atOnce: true });
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBeUndefined();
-    const reloaded = await cache.body("text", "gzip", { busy: true }).bytes("gzip");
+    expect(cache.body("text", "gzip", { inFlight: 2 }).peek("gzip")).toBeUndefined();
+    const reloaded = await cache.body("text", "gzip", { inFlight: 2 }).bytes("gzip");
     expect(reloaded).not.toBe(first);
     // Next second, a poll: the busy scrape gets the reloaded body, which shows the reload.
     clock.advance(1_000);
     cache.invalidate();
-    const standIn = cache.body("text", "gzip", { busy: true });
+    const standIn = cache.body("text", "gzip", { inFlight: 2 });
     expect(standIn.peek("gzip")).toBe(reloaded);
     await standIn.bytes("gzip"); // starts this second's body
     // Then a reload while this second's body is being built: neither that one nor the last is served.
     cache.invalidate({ atOnce: true });
-    const after = cache.body("text", "gzip", { busy: true });
+    const after = cache.body("text", "gzip", { inFlight: 2 });
     expect(after.peek("gzip")).toBeUndefined();
     expect(after.generation).toBe(3);
     expect(await after.bytes("gzip")).not.toBe(reloaded);
     expect(renders).toHaveLength(4);
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(await after.bytes("gzip"));
+    expect(cache.body("text", "gzip", { inFlight: 2 }).peek("gzip")).toBe(await after.bytes("gzip"));
   });
 
   it("starts at most one body per second while busy, even when polls land while it is being built", async () => {
@@ -219,13 +219,13 @@ describe("the scrape cache", () => {
     const { clock, cache, renders } = setup(states);
     const first = await cache.bytes("text", "gzip");
     clock.advance(1_000);
-    await cache.body("text", "gzip", { busy: true }).bytes("gzip"); // starts this second's body
+    await cache.body("text", "gzip", { inFlight: 2 }).bytes("gzip"); // starts this second's body
     cache.invalidate(); // a poll finishes while this second's body is being built
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    expect(cache.body("text", "gzip", { inFlight: 2 }).peek("gzip")).toBe(first);
     cache.invalidate();
-    expect(cache.body("text", "gzip", { busy: true }).peek("gzip")).toBe(first);
+    expect(cache.body("text", "gzip", { inFlight: 2 }).peek("gzip")).toBe(first);
     await cache.backgroundBuild();
-    const built = cache.body("text", "gzip", { busy: true }).peek("gzip");
+    const built = cache.body("text", "gzip", { inFlight: 2 }).peek("gzip");
     expect(built).not.toBe(first);
     expect(renders).toHaveLength(2);
     // Alone again, a scrape sees both polls at once.
