@@ -35,7 +35,7 @@ export interface ScrapeCacheOptions {
 }
 
 /** Long enough for a slice to do real work, short enough that scrapes and polls barely notice. */
-const SLICE_MS = 5;
+const SLICE_MS = 2;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
