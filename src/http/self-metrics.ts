@@ -29,13 +29,10 @@ export class ScrapeMetrics {
     return this.scrapesInFlight;
   }
 
-  /** Call when a scrape starts; call the returned function with its status code when it ends. */
+  /** Call when a scrape starts; call the returned function once, with its status code, when it ends (its response closes). */
   begin(): (status: number) => void {
     this.scrapesInFlight += 1;
-    let ended = false;
     return (status) => {
-      if (ended) return;
-      ended = true;
       this.scrapesInFlight -= 1;
       const code = String(status);
       this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
