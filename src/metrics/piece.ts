@@ -49,7 +49,8 @@ export class Piece {
 
   /** The piece's deflate blocks, compressed once (off the event loop). */
   deflated(): Promise<Buffer> {
-    return (this.deflating ??= deflateRaw(this.live!, SYNC).then((bytes) => {
+    return (this.deflating ??= deflateRaw(this.live!, SYNC).then((out) => {
+      const bytes = exact(out);
       this.bytes = bytes;
       if (this.packable) this.live = undefined;
       return bytes;
@@ -65,6 +66,18 @@ export class Piece {
   get packed(): boolean {
     return this.live === undefined;
   }
+}
+
+/**
+ * The bytes in memory of their own size. zlib writes into 16 KiB chunks and hands back a slice of
+ * the chunk when the output fits in one, so a piece of a few hundred bytes kept for minutes would
+ * keep 16 KiB alive: 6.2 MiB held for 1.1 MiB of deflate bytes at 2 500 workspaces.
+ */
+function exact(bytes: Buffer): Buffer {
+  if (bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  const copy = Buffer.allocUnsafeSlow(bytes.byteLength);
+  bytes.copy(copy);
+  return copy;
 }
 
 /** What a body is made of: pieces rendered for this body (strings) and pieces kept from earlier ones. */

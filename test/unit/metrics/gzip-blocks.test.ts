@@ -52,6 +52,14 @@ describe("a gzip body made of separately deflated pieces", () => {
     expect(await kept.deflated()).toBe(bytes);
   });
 
+  it("keeps a small piece's deflate bytes in memory of their own size, not in zlib's 16 KiB output chunk", async () => {
+    const small = new Piece(lines("e", 3), true);
+    const bytes = await small.deflated();
+    expect(bytes.length).toBeLessThan(200);
+    expect(bytes.buffer.byteLength).toBe(bytes.length);
+    expect(small.text()).toBe(lines("e", 3));
+  });
+
   it("forgets pieces the last body no longer has", () => {
     const store = new BlockStore();
     const [a] = store.blocksFor(["x 1\n"]);
