@@ -358,3 +358,34 @@ describe("the logs", () => {
     }
   });
 });
+
+describe("node:http2 is loaded only when a listener serves HTTP/2", () => {
+  // A preload that tells, on SIGUSR2, whether the process has loaded node:http2 so far.
+  const loaded = async (args: string[]): Promise<boolean> => {
+    const report = join(dir, `http2-loaded-${Math.random().toString(36).slice(2)}.txt`);
+    const preload = join(dir, "http2-probe.js");
+    writeFileSync(
+      preload,
+      `process.on("SIGUSR2", () => require("fs").writeFileSync(process.env.HTTP2_REPORT, String(process.moduleLoadList.includes("NativeModule http2"))));\n`,
+    );
+    const exporter = await startExporter(["--demo", ...args], { NODE_OPTIONS: `--require=${preload}`, HTTP2_REPORT: report });
+    try {
+      exporter.child.kill("SIGUSR2");
+      // eventually() waits while its check gives false, so the answer goes through as a word.
+      return await eventually(async () => {
+        const text = readFileSync(report, "utf8");
+        return text === "" ? undefined : text === "true" ? "yes" : "no";
+      }, "the probe's report").then((v) => v === "yes");
+    } finally {
+      await exporter.stop();
+    }
+  };
+
+  it("is not loaded without TLS, nor with TLS on HTTP/1.1 only, and is with TLS as configured by default", async () => {
+    const http1 = webConfig("http1-only.yml", `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\nhttp_server_config:\n  http2: false\n`);
+    const tls = webConfig("tls-default.yml", `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
+    expect(await loaded([])).toBe(false);
+    expect(await loaded([`--web.config.file=${http1}`])).toBe(false);
+    expect(await loaded([`--web.config.file=${tls}`])).toBe(true);
+  });
+});
