@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -68,6 +68,24 @@ export async function startExporter(args: string[], env: Record<string, string> 
       await exited;
     },
   };
+}
+
+/**
+ * A look inside the real exporter: starts it with `probe` (a script's text, written to `dir`)
+ * preloaded, sends it SIGUSR2 and returns what the probe wrote to the file named by PROBE_REPORT.
+ */
+export async function probeExporter(dir: string, args: string[], probe: string): Promise<string> {
+  const id = Math.random().toString(36).slice(2);
+  const preload = join(dir, `probe-${id}.js`);
+  const report = join(dir, `probe-${id}.txt`);
+  writeFileSync(preload, probe);
+  const exporter = await startExporter(args, { NODE_OPTIONS: `--require=${preload}`, PROBE_REPORT: report });
+  try {
+    exporter.child.kill("SIGUSR2");
+    return await eventually(async () => readFileSync(report, "utf8") || undefined, "the probe's report", 20_000);
+  } finally {
+    await exporter.stop();
+  }
 }
 
 /**

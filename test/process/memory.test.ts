@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, startExporter, tempDir } from "../helpers/exporter-process";
+import { eventually, probeExporter, tempDir } from "../helpers/exporter-process";
 
 /**
  * A preload that, on SIGUSR2, leaves every other one of 300 000 old objects dead, runs a full
@@ -21,7 +21,7 @@ process.on("SIGUSR2", () => {
   gc();
   const old = v8.getHeapSpaceStatistics().find((s) => s.space_name === "old_space");
   // The kept half is read after the measurement, so it is still live when measured.
-  require("fs").writeFileSync(process.env.HEAP_REPORT, JSON.stringify({ size: old.space_size, used: old.space_used_size, kept: objects.length }));
+  require("fs").writeFileSync(process.env.PROBE_REPORT, JSON.stringify({ size: old.space_size, used: old.space_used_size, kept: objects.length }));
 });
 `;
 
@@ -39,35 +39,28 @@ beforeAll(() => {
   writeFileSync(probe, PROBE);
 });
 
-const reportPath = () => join(dir, `heap-${Math.random().toString(36).slice(2)}.json`);
-const readReport = (path: string) => eventually(async () => JSON.parse(readFileSync(path, "utf8")) as OldSpace, "the probe's report", 20_000);
 /** Bytes committed to the old generation beyond what its objects use, per byte used. */
 const holes = (s: OldSpace) => (s.size - s.used) / s.used;
 
 describe("the exporter compacts V8's old generation at every full collection", () => {
   it("leaves pages half free after a full collection in a plain node process, so the probe measures something", async () => {
-    const report = reportPath();
+    const report = join(dir, "plain-node.json");
     const child = spawn(process.execPath, ["--require", probe, "-e", "console.log('ready'); setInterval(() => {}, 1000)"], {
-      env: { PATH: process.env.PATH ?? "", HEAP_REPORT: report },
+      env: { PATH: process.env.PATH ?? "", PROBE_REPORT: report },
     });
     try {
       // The preload has run once the script prints.
       await new Promise((ready) => child.stdout.once("data", ready));
       child.kill("SIGUSR2");
-      expect(holes(await readReport(report))).toBeGreaterThan(0.5);
+      const text = await eventually(async () => readFileSync(report, "utf8") || undefined, "the probe's report", 20_000);
+      expect(holes(JSON.parse(text) as OldSpace)).toBeGreaterThan(0.5);
     } finally {
       child.kill("SIGKILL");
     }
   });
 
   it("hands those pages' objects over to fewer pages in the exporter", async () => {
-    const report = reportPath();
-    const exporter = await startExporter(["--demo"], { NODE_OPTIONS: `--require=${probe}`, HEAP_REPORT: report });
-    try {
-      exporter.child.kill("SIGUSR2");
-      expect(holes(await readReport(report))).toBeLessThan(0.2);
-    } finally {
-      await exporter.stop();
-    }
+    const report = await probeExporter(dir, ["--demo"], PROBE);
+    expect(holes(JSON.parse(report) as OldSpace)).toBeLessThan(0.2);
   });
 });

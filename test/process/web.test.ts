@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, ExporterProcess, eventually, runCli, startExporter, tempDir } from "../helpers/exporter-process";
+import { CLI, ExporterProcess, eventually, probeExporter, runCli, startExporter, tempDir } from "../helpers/exporter-process";
 import { TestPki, fingerprintOf, makePki, reissueServerCert } from "../helpers/pki";
 import { curl, curlProtocol, httpsGet } from "../helpers/https-client";
 import { http2Get } from "../helpers/http2-client";
@@ -361,21 +361,8 @@ describe("the logs", () => {
 
 describe("node:http2 is loaded only when a listener serves HTTP/2", () => {
   // A preload that tells, on SIGUSR2, whether the process has loaded node:http2 so far.
-  const loaded = async (args: string[]): Promise<boolean> => {
-    const report = join(dir, `http2-loaded-${Math.random().toString(36).slice(2)}.txt`);
-    const preload = join(dir, "http2-probe.js");
-    writeFileSync(
-      preload,
-      `process.on("SIGUSR2", () => require("fs").writeFileSync(process.env.HTTP2_REPORT, String(process.moduleLoadList.includes("NativeModule http2"))));\n`,
-    );
-    const exporter = await startExporter(["--demo", ...args], { NODE_OPTIONS: `--require=${preload}`, HTTP2_REPORT: report });
-    try {
-      exporter.child.kill("SIGUSR2");
-      return (await eventually(async () => readFileSync(report, "utf8") || undefined, "the probe's report")) === "true";
-    } finally {
-      await exporter.stop();
-    }
-  };
+  const PROBE = `process.on("SIGUSR2", () => require("fs").writeFileSync(process.env.PROBE_REPORT, String(process.moduleLoadList.includes("NativeModule http2"))));\n`;
+  const loaded = async (args: string[]): Promise<boolean> => (await probeExporter(dir, ["--demo", ...args], PROBE)) === "true";
 
   it("is not loaded without TLS, nor with TLS on HTTP/1.1 only, and is with TLS as configured by default", async () => {
     const http1 = webConfig("http1-only.yml", `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\nhttp_server_config:\n  http2: false\n`);
